@@ -1,0 +1,404 @@
+//! The sign-in state machine, pure: no I/O, the time passed in.
+//!
+//! One sign-in is a series of rounds. Define decides what happens after each answer
+//! ([`decide`]), create works out the next round's state ([`next_round`]) and what the client may
+//! see of it ([`PublicView`]), verify checks an answer ([`answer_is_correct`]). The same inputs
+//! always give the same outputs, which is what lets three separate functions agree without
+//! sharing anything but Cognito's session.
+
+use std::collections::HashMap;
+
+use crate::code::Code;
+use crate::config::Config;
+use crate::metadata::ChallengeState;
+
+/// Rounds allowed beyond the attempt and send limits, for resends asked inside the cooldown
+/// (they send nothing). Past it the sign-in ends, so a client cannot keep one alive forever.
+pub const EXTRA_ROUNDS: u32 = 5;
+
+/// The limits of one sign-in, from the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub otp_ttl_seconds: u64,
+    pub max_attempts: u32,
+    pub max_sends: u32,
+    pub resend_cooldown_seconds: u64,
+}
+
+impl From<&Config> for Limits {
+    fn from(c: &Config) -> Self {
+        Self {
+            otp_ttl_seconds: c.otp_ttl_seconds,
+            max_attempts: c.max_attempts,
+            max_sends: c.max_sends,
+            resend_cooldown_seconds: c.resend_cooldown_seconds,
+        }
+    }
+}
+
+impl Limits {
+    pub fn max_rounds(&self) -> u32 {
+        self.max_attempts + self.max_sends + EXTRA_ROUNDS
+    }
+}
+
+/// What the client asked for with this call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// An answer to the current challenge (or the start of the sign-in).
+    Answer,
+    /// `ClientMetadata {"action": "resend"}`: a new code, please. Never a wrong answer.
+    Resend,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown clientMetadata action; the only action is \"resend\"")]
+pub struct UnknownAction;
+
+impl Request {
+    /// Reads `clientMetadata.action`. Other keys are the app's own business and are ignored.
+    pub fn from_client_metadata(metadata: &HashMap<String, String>) -> Result<Self, UnknownAction> {
+        match metadata.get("action").map(String::as_str) {
+            None => Ok(Self::Answer),
+            Some("resend") => Ok(Self::Resend),
+            Some(_) => Err(UnknownAction),
+        }
+    }
+}
+
+/// One finished round, as read back from Cognito's session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Round {
+    pub state: ChallengeState,
+    /// What verify said of the answer to this round.
+    pub answered_correctly: bool,
+}
+
+/// What define tells Cognito.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    IssueTokens,
+    /// Another round of `CUSTOM_CHALLENGE`.
+    Challenge,
+    Fail(FailReason),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailReason {
+    TooManyWrongAnswers,
+    TooManyResends,
+    TooManyRounds,
+}
+
+/// A session that cannot have come from this protocol. The sign-in fails closed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("the session has a correct answer before its last round")]
+    CorrectAnswerNotLast,
+    #[error("the session has a correct answer for an unknown user")]
+    CorrectAnswerForUnknownUser,
+}
+
+/// Define's decision after `rounds`, for the current `request`.
+pub fn decide(
+    rounds: &[Round],
+    request: Request,
+    user_not_found: bool,
+    limits: &Limits,
+) -> Result<Decision, SessionError> {
+    let Some((last, earlier)) = rounds.split_last() else {
+        return Ok(Decision::Challenge);
+    };
+    if earlier.iter().any(|r| r.answered_correctly) {
+        return Err(SessionError::CorrectAnswerNotLast);
+    }
+    if last.answered_correctly {
+        return if user_not_found { Err(SessionError::CorrectAnswerForUnknownUser) } else { Ok(Decision::IssueTokens) };
+    }
+    if rounds.len() >= limits.max_rounds() as usize {
+        return Ok(Decision::Fail(FailReason::TooManyRounds));
+    }
+    Ok(match request {
+        Request::Resend if last.state.sends >= limits.max_sends => Decision::Fail(FailReason::TooManyResends),
+        Request::Answer if last.state.failures + 1 >= limits.max_attempts => {
+            Decision::Fail(FailReason::TooManyWrongAnswers)
+        }
+        Request::Resend | Request::Answer => Decision::Challenge,
+    })
+}
+
+/// The next round, as create works it out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextRound {
+    pub state: ChallengeState,
+    /// Whether this round's code must be sent now (a new code was drawn).
+    pub send: bool,
+}
+
+/// The state of the round create is making, from the previous round's state (`None` for the
+/// first round). `draw` is only called when a new code is needed.
+pub fn next_round<E>(
+    previous: Option<&ChallengeState>,
+    request: Request,
+    now: u64,
+    limits: &Limits,
+    draw: impl FnOnce() -> Result<Code, E>,
+) -> Result<NextRound, E> {
+    let Some(prev) = previous else {
+        let state = ChallengeState { code: draw()?, issued_at: now, sends: 1, failures: 0 };
+        return Ok(NextRound { state, send: true });
+    };
+    match request {
+        Request::Answer => {
+            let state = ChallengeState { failures: prev.failures + 1, ..prev.clone() };
+            Ok(NextRound { state, send: false })
+        }
+        Request::Resend if resend_allowed(prev, now, limits) => {
+            let state =
+                ChallengeState { code: draw()?, issued_at: now, sends: prev.sends + 1, failures: prev.failures };
+            Ok(NextRound { state, send: true })
+        }
+        Request::Resend => Ok(NextRound { state: prev.clone(), send: false }),
+    }
+}
+
+fn resend_allowed(prev: &ChallengeState, now: u64, limits: &Limits) -> bool {
+    prev.sends < limits.max_sends && now >= prev.issued_at.saturating_add(limits.resend_cooldown_seconds)
+}
+
+/// Unix seconds after which the round's code no longer works.
+pub fn expires_at(state: &ChallengeState, limits: &Limits) -> u64 {
+    state.issued_at.saturating_add(limits.otp_ttl_seconds)
+}
+
+/// What the client is told about the current round (Cognito's public challenge parameters).
+/// Never the code, never the number in full.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicView {
+    pub code_length: usize,
+    pub expires_in: u64,
+    pub attempts_left: u32,
+    /// Seconds until a resend will send a new code; 0 when `sends_left` is 0.
+    pub resend_in: u64,
+    pub sends_left: u32,
+}
+
+impl PublicView {
+    pub fn of(state: &ChallengeState, now: u64, limits: &Limits) -> Self {
+        let sends_left = limits.max_sends.saturating_sub(state.sends);
+        let resend_in = if sends_left == 0 {
+            0
+        } else {
+            state.issued_at.saturating_add(limits.resend_cooldown_seconds).saturating_sub(now)
+        };
+        Self {
+            code_length: state.code.len(),
+            expires_in: expires_at(state, limits).saturating_sub(now),
+            attempts_left: limits.max_attempts.saturating_sub(state.failures),
+            resend_in,
+            sends_left,
+        }
+    }
+}
+
+/// Whether `answer` is `code` and the code has not expired. Surrounding white space is ignored
+/// (a pasted code often carries some); anything else must match exactly, in constant time.
+pub fn answer_is_correct(code: &Code, expires_at: u64, answer: &str, now: u64) -> bool {
+    let matches = code.matches(answer.trim());
+    matches && now < expires_at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::convert::Infallible;
+
+    const NOW: u64 = 1_763_700_000;
+
+    fn limits() -> Limits {
+        Limits::from(&Config::default()) // ttl 300, 3 attempts, 3 sends, cooldown 30
+    }
+
+    fn code(s: &str) -> Code {
+        Code::parse(s).unwrap()
+    }
+
+    fn state(sends: u32, failures: u32) -> ChallengeState {
+        ChallengeState { code: code("111111"), issued_at: NOW, sends, failures }
+    }
+
+    fn wrong(sends: u32, failures: u32) -> Round {
+        Round { state: state(sends, failures), answered_correctly: false }
+    }
+
+    fn draw(s: &'static str) -> impl FnOnce() -> Result<Code, Infallible> {
+        move || Ok(code(s))
+    }
+
+    fn no_draw() -> Result<Code, Infallible> {
+        panic!("no new code may be drawn here")
+    }
+
+    #[test]
+    fn first_call_asks_for_a_challenge() {
+        assert_eq!(decide(&[], Request::Answer, false, &limits()), Ok(Decision::Challenge));
+        // Unknown users go through the same rounds.
+        assert_eq!(decide(&[], Request::Answer, true, &limits()), Ok(Decision::Challenge));
+    }
+
+    #[test]
+    fn correct_answer_issues_tokens() {
+        let rounds = [wrong(1, 0), Round { state: state(1, 1), answered_correctly: true }];
+        assert_eq!(decide(&rounds, Request::Answer, false, &limits()), Ok(Decision::IssueTokens));
+    }
+
+    #[test]
+    fn correct_answer_for_unknown_user_fails_closed() {
+        let rounds = [Round { state: state(1, 0), answered_correctly: true }];
+        assert_eq!(decide(&rounds, Request::Answer, true, &limits()), Err(SessionError::CorrectAnswerForUnknownUser));
+    }
+
+    #[test]
+    fn correct_answer_before_the_last_round_fails_closed() {
+        let rounds = [Round { state: state(1, 0), answered_correctly: true }, wrong(1, 1)];
+        assert_eq!(decide(&rounds, Request::Answer, false, &limits()), Err(SessionError::CorrectAnswerNotLast));
+    }
+
+    #[test]
+    fn wrong_answers_until_max_attempts() {
+        let l = limits();
+        assert_eq!(decide(&[wrong(1, 0)], Request::Answer, false, &l), Ok(Decision::Challenge));
+        assert_eq!(decide(&[wrong(1, 0), wrong(1, 1)], Request::Answer, false, &l), Ok(Decision::Challenge));
+        assert_eq!(
+            decide(&[wrong(1, 0), wrong(1, 1), wrong(1, 2)], Request::Answer, false, &l),
+            Ok(Decision::Fail(FailReason::TooManyWrongAnswers))
+        );
+        let one = Limits { max_attempts: 1, ..l };
+        assert_eq!(
+            decide(&[wrong(1, 0)], Request::Answer, false, &one),
+            Ok(Decision::Fail(FailReason::TooManyWrongAnswers))
+        );
+    }
+
+    #[test]
+    fn resend_is_not_a_wrong_answer() {
+        let l = limits();
+        // Two wrong answers recorded; a resend must not be the third.
+        let rounds = [wrong(1, 0), wrong(1, 1), wrong(1, 2)];
+        assert_eq!(decide(&rounds[..2], Request::Resend, false, &l), Ok(Decision::Challenge));
+        let next = next_round(Some(&state(1, 2)), Request::Resend, NOW + 30, &l, draw("222222")).unwrap();
+        assert_eq!(next.state.failures, 2);
+    }
+
+    #[test]
+    fn asking_for_more_than_max_sends_ends_the_sign_in() {
+        let l = limits();
+        assert_eq!(decide(&[wrong(2, 0)], Request::Resend, false, &l), Ok(Decision::Challenge));
+        assert_eq!(decide(&[wrong(3, 0)], Request::Resend, false, &l), Ok(Decision::Fail(FailReason::TooManyResends)));
+        // ...but an answer is still allowed after the last send.
+        assert_eq!(decide(&[wrong(3, 0)], Request::Answer, false, &l), Ok(Decision::Challenge));
+    }
+
+    #[test]
+    fn rounds_are_capped() {
+        let l = limits();
+        let rounds: Vec<Round> = (0..l.max_rounds()).map(|_| wrong(1, 0)).collect();
+        assert_eq!(decide(&rounds, Request::Resend, false, &l), Ok(Decision::Fail(FailReason::TooManyRounds)));
+        assert_eq!(decide(&rounds[1..], Request::Resend, false, &l), Ok(Decision::Challenge));
+    }
+
+    #[test]
+    fn first_round_draws_and_sends() {
+        let next = next_round(None, Request::Answer, NOW, &limits(), draw("123456")).unwrap();
+        assert_eq!(
+            next,
+            NextRound {
+                state: ChallengeState { code: code("123456"), issued_at: NOW, sends: 1, failures: 0 },
+                send: true
+            }
+        );
+        // A resend asked on the first call is just the first send.
+        let next = next_round(None, Request::Resend, NOW, &limits(), draw("123456")).unwrap();
+        assert_eq!(next.state.sends, 1);
+    }
+
+    #[test]
+    fn wrong_answer_keeps_the_code_and_sends_nothing() {
+        let prev = state(1, 0);
+        let next = next_round(Some(&prev), Request::Answer, NOW + 100, &limits(), no_draw).unwrap();
+        assert!(!next.send);
+        assert_eq!(next.state, ChallengeState { failures: 1, ..prev });
+    }
+
+    #[test]
+    fn resend_inside_the_cooldown_keeps_the_code() {
+        let prev = state(1, 0);
+        let next = next_round(Some(&prev), Request::Resend, NOW + 29, &limits(), no_draw).unwrap();
+        assert_eq!(next, NextRound { state: prev.clone(), send: false });
+        assert_eq!(PublicView::of(&next.state, NOW + 29, &limits()).resend_in, 1);
+    }
+
+    #[test]
+    fn resend_after_the_cooldown_replaces_the_code() {
+        let prev = state(1, 1);
+        let next = next_round(Some(&prev), Request::Resend, NOW + 30, &limits(), draw("222222")).unwrap();
+        assert!(next.send);
+        assert_eq!(next.state, ChallengeState { code: code("222222"), issued_at: NOW + 30, sends: 2, failures: 1 });
+        // The old code no longer matches what verify will be given.
+        assert!(!answer_is_correct(&next.state.code, expires_at(&next.state, &limits()), "111111", NOW + 31));
+    }
+
+    #[test]
+    fn zero_cooldown_allows_an_immediate_resend() {
+        let l = Limits { resend_cooldown_seconds: 0, ..limits() };
+        let next = next_round(Some(&state(1, 0)), Request::Resend, NOW, &l, draw("222222")).unwrap();
+        assert!(next.send);
+    }
+
+    #[test]
+    fn no_resend_past_max_sends() {
+        let prev = state(3, 0);
+        let next = next_round(Some(&prev), Request::Resend, NOW + 1000, &limits(), no_draw).unwrap();
+        assert_eq!(next, NextRound { state: prev, send: false });
+    }
+
+    #[test]
+    fn draw_errors_propagate() {
+        let result = next_round(None, Request::Answer, NOW, &limits(), || Err::<Code, _>("no entropy"));
+        assert_eq!(result, Err("no entropy"));
+    }
+
+    #[test]
+    fn public_view_counts_down() {
+        let l = limits();
+        let view = PublicView::of(&state(1, 1), NOW + 10, &l);
+        assert_eq!(
+            view,
+            PublicView { code_length: 6, expires_in: 290, attempts_left: 2, resend_in: 20, sends_left: 2 }
+        );
+        let view = PublicView::of(&state(3, 0), NOW + 400, &l);
+        assert_eq!(view, PublicView { code_length: 6, expires_in: 0, attempts_left: 3, resend_in: 0, sends_left: 0 });
+    }
+
+    #[test]
+    fn answers_must_match_before_expiry() {
+        let c = code("012345");
+        let expiry = NOW + 300;
+        assert!(answer_is_correct(&c, expiry, "012345", NOW));
+        assert!(answer_is_correct(&c, expiry, " 012345\n", NOW + 299));
+        assert!(!answer_is_correct(&c, expiry, "012345", NOW + 300), "expired at its expiry second");
+        assert!(!answer_is_correct(&c, expiry, "012346", NOW));
+        assert!(!answer_is_correct(&c, expiry, "0123 45", NOW));
+        assert!(!answer_is_correct(&c, expiry, "", NOW));
+    }
+
+    #[test]
+    fn actions_other_than_resend_are_refused() {
+        let meta = |v: &str| HashMap::from([("action".to_string(), v.to_string())]);
+        assert_eq!(Request::from_client_metadata(&HashMap::new()), Ok(Request::Answer));
+        assert_eq!(Request::from_client_metadata(&meta("resend")), Ok(Request::Resend));
+        assert_eq!(Request::from_client_metadata(&meta("Resend")), Err(UnknownAction));
+        let other_keys = HashMap::from([("locale".to_string(), "en".to_string())]);
+        assert_eq!(Request::from_client_metadata(&other_keys), Ok(Request::Answer));
+    }
+}

@@ -1,0 +1,20 @@
+//! Passwordless SMS sign-in for Amazon Cognito: everything the four trigger binaries share.
+//!
+//! - [`challenge`]: the sign-in state machine, pure (no I/O, time passed in).
+//! - [`code`], [`phone`], [`message`], [`metadata`]: the values it works with.
+//! - [`config`]: environment variables, parsed and checked once.
+//! - [`sms`]: the SMS sender trait, a fake, and Amazon SNS (feature `sns`).
+//! - [`triggers`]: Cognito's four events in, responses out.
+//! - [`runtime`]: logging, configuration loading and the clock for the binaries.
+
+pub mod challenge;
+pub mod code;
+pub mod config;
+pub mod message;
+pub mod metadata;
+pub mod phone;
+pub mod runtime;
+pub mod sms;
+pub mod triggers;
+
+pub use config::Config;

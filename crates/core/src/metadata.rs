@@ -1,0 +1,110 @@
+//! What one round of a sign-in records in Cognito's `challengeMetadata`, and its text format.
+//!
+//! The triggers keep no state between calls: Cognito hands every earlier round's metadata back
+//! in the `session` array. The format is versioned so a future change can tell old entries from
+//! new ones, and strict so an entry we did not write is refused, never guessed at:
+//!
+//! ```text
+//! SMSOTP1:<code>:<issued_at>:<sends>:<failures>
+//! ```
+//!
+//! The metadata never reaches the client; Cognito keeps it server-side with the session.
+
+use crate::code::Code;
+
+const VERSION_TAG: &str = "SMSOTP1";
+
+/// The state of a sign-in after one round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChallengeState {
+    /// The code currently valid.
+    pub code: Code,
+    /// Unix seconds when `code` was drawn (and sent).
+    pub issued_at: u64,
+    /// SMS sent in this sign-in so far, the first included.
+    pub sends: u32,
+    /// Wrong answers in this sign-in so far (resends are not counted).
+    pub failures: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MetadataError {
+    #[error("challenge metadata is missing")]
+    Missing,
+    #[error("challenge metadata is not ours or has an unknown version")]
+    UnknownFormat,
+    #[error("challenge metadata is malformed")]
+    Malformed,
+}
+
+impl ChallengeState {
+    pub fn encode(&self) -> String {
+        format!("{VERSION_TAG}:{}:{}:{}:{}", self.code.expose(), self.issued_at, self.sends, self.failures)
+    }
+
+    pub fn parse(raw: &str) -> Result<Self, MetadataError> {
+        let mut fields = raw.split(':');
+        if fields.next() != Some(VERSION_TAG) {
+            return Err(MetadataError::UnknownFormat);
+        }
+        let (Some(code), Some(issued_at), Some(sends), Some(failures), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Err(MetadataError::Malformed);
+        };
+        let state = Self {
+            code: Code::parse(code).map_err(|_| MetadataError::Malformed)?,
+            issued_at: plain_number(issued_at)?,
+            sends: plain_number(sends)? as u32,
+            failures: plain_number(failures)? as u32,
+        };
+        if state.sends == 0 {
+            return Err(MetadataError::Malformed);
+        }
+        Ok(state)
+    }
+}
+
+/// Digits only (Rust's `parse` would also take a leading `+`), at most 11 of them.
+fn plain_number(raw: &str) -> Result<u64, MetadataError> {
+    if raw.is_empty() || raw.len() > 11 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(MetadataError::Malformed);
+    }
+    raw.parse().map_err(|_| MetadataError::Malformed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> ChallengeState {
+        ChallengeState { code: Code::parse("004211").unwrap(), issued_at: 1_763_700_000, sends: 2, failures: 1 }
+    }
+
+    #[test]
+    fn round_trips() {
+        let s = state();
+        assert_eq!(s.encode(), "SMSOTP1:004211:1763700000:2:1");
+        assert_eq!(ChallengeState::parse(&s.encode()), Ok(s));
+    }
+
+    #[test]
+    fn refuses_what_we_did_not_write() {
+        for other in ["", "CODE-123456", "SMSOTP2:004211:1763700000:2:1", "smsotp1:004211:1763700000:2:1"] {
+            assert_eq!(ChallengeState::parse(other), Err(MetadataError::UnknownFormat), "{other:?}");
+        }
+        for bad in [
+            "SMSOTP1",
+            "SMSOTP1:004211:1763700000:2",
+            "SMSOTP1:004211:1763700000:2:1:9",
+            "SMSOTP1:42:1763700000:2:1",
+            "SMSOTP1:004211:+1763700000:2:1",
+            "SMSOTP1:004211:1763700000:0:1",
+            "SMSOTP1:004211:1763700000:2:-1",
+            "SMSOTP1:004211:99999999999999999999:2:1",
+            "SMSOTP1:004211::2:1",
+        ] {
+            assert_eq!(ChallengeState::parse(bad), Err(MetadataError::Malformed), "{bad:?}");
+        }
+    }
+}

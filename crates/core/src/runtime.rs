@@ -1,0 +1,61 @@
+//! What every trigger binary does at start-up: JSON logs, the configuration read once, the clock.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tracing::Level;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::prelude::*;
+
+use crate::config::{Config, ConfigError};
+
+/// Structured JSON logs on stdout (Lambda ships them to CloudWatch).
+///
+/// The level comes from `AWS_LAMBDA_LOG_LEVEL` (the function's application log level), INFO
+/// otherwise, and applies to this product's code only. Libraries are held at WARN whatever the
+/// level: at DEBUG and TRACE the HTTP and AWS SDK crates log request bodies, and an SNS request
+/// body holds the phone number and the code.
+pub fn init_logging() {
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .ok()
+        .and_then(|l| match l.to_ascii_uppercase().as_str() {
+            "FATAL" => Some(Level::ERROR),
+            other => other.parse::<Level>().ok(),
+        })
+        .unwrap_or(Level::INFO);
+    let filter = log_filter(level);
+    let layer = tracing_subscriber::fmt::layer()
+        .json()
+        .flatten_event(true)
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_writer(std::io::stdout);
+    // A second init (tests) is harmless; keep the first.
+    let _ = tracing_subscriber::registry().with(layer.with_filter(filter)).try_init();
+}
+
+/// Which crates log at which level; see [`init_logging`].
+pub fn log_filter(level: Level) -> Targets {
+    Targets::new()
+        .with_default(Level::WARN)
+        .with_target("sms_otp_core", level)
+        // Its per-invocation span carries the request id; the runtime logs no payloads.
+        .with_target("lambda_runtime", level.min(Level::INFO))
+}
+
+/// Reads and checks the configuration; a bad value is logged and stops the function at init.
+pub fn load_config() -> Result<Config, ConfigError> {
+    let config = Config::from_env().inspect_err(|error| tracing::error!(%error, "configuration refused"))?;
+    if !config.test_numbers.is_empty() {
+        tracing::warn!(
+            count = config.test_numbers.len(),
+            "TEST_PHONE_NUMBERS is set: these numbers never get an SMS and accept a fixed code; keep it empty in production unless you mean it"
+        );
+    }
+    Ok(config)
+}
+
+/// Seconds since the Unix epoch (0 if the clock is before it, which would make every code
+/// look fresh but never valid past its expiry).
+pub fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}

@@ -1,0 +1,214 @@
+//! Create auth challenge: work out the round (new code or the same one), send the SMS when a new
+//! code was drawn, and tell the client what it may know.
+//!
+//! Unknown users, numbers from countries no longer allowed and users without a usable number get
+//! a *decoy* round: the same state machine, the same public parameters, no SMS, a wait about as
+//! long as a real send, and a code nobody ever sees (verify refuses every answer for them anyway).
+//! So the answers do not tell an attacker whether a number is registered.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::event::cognito::CognitoEventUserPoolsCreateAuthChallenge as CreateEvent;
+use rand::rngs::SysRng;
+
+use super::{CUSTOM_CHALLENGE, TriggerError, parse_session, private, public};
+use crate::challenge::{self, Limits, PublicView, Request};
+use crate::code::Code;
+use crate::config::Config;
+use crate::message;
+use crate::phone::{self, PhoneNumber};
+use crate::sms::SmsSender;
+
+/// Everything create needs across calls: built once at start-up.
+pub struct CreateContext<S> {
+    pub config: Config,
+    pub sender: S,
+    decoy_delay: DecoyDelay,
+}
+
+impl<S: SmsSender> CreateContext<S> {
+    pub fn new(config: Config, sender: S) -> Self {
+        Self { config, sender, decoy_delay: DecoyDelay::new(DecoyDelay::INITIAL) }
+    }
+
+    /// For tests: decoy rounds wait `initial` until a real send has been timed.
+    pub fn with_decoy_delay(config: Config, sender: S, initial: Duration) -> Self {
+        Self { config, sender, decoy_delay: DecoyDelay::new(initial) }
+    }
+}
+
+/// Who the round's code goes to.
+enum Recipient {
+    Real(PhoneNumber),
+    /// A configured test number: fixed code, never an SMS.
+    Test(PhoneNumber, Code),
+    /// No SMS; `masked` is what the client is shown.
+    Decoy {
+        masked: String,
+        why: &'static str,
+    },
+}
+
+impl Recipient {
+    fn of(event: &CreateEvent, config: &Config) -> Self {
+        let request = &event.request;
+        if request.user_not_found {
+            let typed = event.cognito_event_user_pools_header.user_name.as_deref().unwrap_or_default();
+            return Self::Decoy { masked: phone::mask(typed), why: "unknown user" };
+        }
+        let Some(phone) = request.user_attributes.get("phone_number").and_then(|raw| PhoneNumber::parse(raw).ok())
+        else {
+            let masked = phone::mask(request.user_attributes.get("phone_number").map_or("", String::as_str));
+            return Self::Decoy { masked, why: "user has no valid phone_number" };
+        };
+        if !config.allowed_countries.allows(&phone) {
+            return Self::Decoy { masked: phone.masked(), why: "country not allowed" };
+        }
+        match config.test_numbers.code_for(&phone) {
+            Some(code) => Self::Test(phone.clone(), code.clone()),
+            None => Self::Real(phone),
+        }
+    }
+
+    fn masked(&self) -> String {
+        match self {
+            Self::Real(phone) | Self::Test(phone, _) => phone.masked(),
+            Self::Decoy { masked, .. } => masked.clone(),
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Real(_) => "sms",
+            Self::Test(..) => "test number",
+            Self::Decoy { why, .. } => why,
+        }
+    }
+}
+
+pub async fn handle<S: SmsSender>(
+    mut event: CreateEvent,
+    ctx: &CreateContext<S>,
+    now: u64,
+) -> Result<CreateEvent, TriggerError> {
+    let config = &ctx.config;
+    let limits = Limits::from(config);
+    let request = &event.request;
+    if request.challenge_name.as_deref() != Some(CUSTOM_CHALLENGE) {
+        return Err(TriggerError::WrongChallengeName);
+    }
+    let rounds = parse_session(&request.session)?;
+    let action = Request::from_client_metadata(&request.client_metadata)?;
+    let recipient = Recipient::of(&event, config);
+
+    let draw = || match &recipient {
+        Recipient::Test(_, code) => Ok(code.clone()),
+        _ => Code::generate(&mut SysRng, config.otp_length).map_err(|_| TriggerError::Random),
+    };
+    let next = challenge::next_round(rounds.last().map(|r| &r.state), action, now, &limits, draw)?;
+
+    if next.send {
+        match &recipient {
+            Recipient::Real(phone) => {
+                let text = message::render(
+                    &config.sms.template,
+                    &config.sms.app_name,
+                    &next.state.code,
+                    config.otp_ttl_seconds,
+                    config.sms.webotp_domain.as_deref(),
+                );
+                let started = Instant::now();
+                ctx.sender.send(phone, &text).await.inspect_err(|error| {
+                    tracing::error!(phone = %phone, round = rounds.len(), %error, "SMS not sent");
+                })?;
+                ctx.decoy_delay.observe(started.elapsed());
+            }
+            Recipient::Decoy { .. } => tokio::time::sleep(ctx.decoy_delay.current()).await,
+            Recipient::Test(..) => {}
+        }
+    }
+
+    let view = PublicView::of(&next.state, now, &limits);
+    let masked = recipient.masked();
+    tracing::info!(
+        phone = %masked,
+        round = rounds.len(),
+        delivery = recipient.kind(),
+        sent = next.send,
+        resend = action == Request::Resend,
+        sends = next.state.sends,
+        attempts_left = view.attempts_left,
+        "challenge created"
+    );
+
+    let response = &mut event.response;
+    response.public_challenge_parameters = [
+        (public::MASKED_PHONE_NUMBER, masked),
+        (public::CODE_LENGTH, view.code_length.to_string()),
+        (public::EXPIRES_IN_SECONDS, view.expires_in.to_string()),
+        (public::ATTEMPTS_LEFT, view.attempts_left.to_string()),
+        (public::RESEND_IN_SECONDS, view.resend_in.to_string()),
+        (public::SENDS_LEFT, view.sends_left.to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    response.private_challenge_parameters = [
+        (private::CODE, next.state.code.expose().to_owned()),
+        (private::EXPIRES_AT, challenge::expires_at(&next.state, &limits).to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    response.challenge_metadata = Some(next.state.encode());
+    Ok(event)
+}
+
+/// How long a decoy round waits: a running average of real SNS sends in this process, so an
+/// unknown number takes about as long to answer as a registered one.
+struct DecoyDelay {
+    micros: AtomicU64,
+}
+
+impl DecoyDelay {
+    /// Until a real send has been timed: a typical SNS `Publish` from inside AWS.
+    const INITIAL: Duration = Duration::from_millis(100);
+    /// A send slower than this (a retry, a cold connection) says little about the next one.
+    const CAP: Duration = Duration::from_millis(1000);
+
+    fn new(initial: Duration) -> Self {
+        Self { micros: AtomicU64::new(initial.as_micros() as u64) }
+    }
+
+    fn current(&self) -> Duration {
+        Duration::from_micros(self.micros.load(Ordering::Relaxed))
+    }
+
+    /// Moves the average an eighth of the way towards `elapsed`.
+    fn observe(&self, elapsed: Duration) {
+        let sample = elapsed.min(Self::CAP).as_micros() as u64;
+        let old = self.micros.load(Ordering::Relaxed);
+        let new = old - old / 8 + sample / 8;
+        self.micros.store(new, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoy_delay_follows_real_sends() {
+        let delay = DecoyDelay::new(Duration::from_millis(100));
+        for _ in 0..100 {
+            delay.observe(Duration::from_millis(20));
+        }
+        let now = delay.current();
+        assert!(now >= Duration::from_millis(19) && now <= Duration::from_millis(21), "{now:?}");
+        for _ in 0..100 {
+            delay.observe(Duration::from_secs(30));
+        }
+        assert!(delay.current() <= DecoyDelay::CAP);
+    }
+}

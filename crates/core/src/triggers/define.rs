@@ -1,0 +1,25 @@
+//! Define auth challenge: after each round, decide between another challenge, tokens, or the end.
+
+use aws_lambda_events::event::cognito::CognitoEventUserPoolsDefineAuthChallenge as DefineEvent;
+
+use super::{CUSTOM_CHALLENGE, TriggerError, parse_session};
+use crate::challenge::{self, Decision, Limits, Request};
+use crate::config::Config;
+
+pub fn handle(mut event: DefineEvent, config: &Config) -> Result<DefineEvent, TriggerError> {
+    let request = &event.request;
+    let rounds = parse_session(&request.session)?;
+    let action = Request::from_client_metadata(&request.client_metadata)?;
+    let decision = challenge::decide(&rounds, action, request.user_not_found, &Limits::from(config))?;
+
+    let response = &mut event.response;
+    response.issue_tokens = decision == Decision::IssueTokens;
+    response.fail_authentication = matches!(decision, Decision::Fail(_));
+    response.challenge_name = (decision == Decision::Challenge).then(|| CUSTOM_CHALLENGE.to_owned());
+
+    match decision {
+        Decision::Fail(reason) => tracing::info!(round = rounds.len(), ?reason, "sign-in failed"),
+        _ => tracing::info!(round = rounds.len(), ?decision, "sign-in continues"),
+    }
+    Ok(event)
+}
