@@ -2,8 +2,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tracing::Level;
+use tracing::{Level, Subscriber};
 use tracing_subscriber::filter::Targets;
+use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::prelude::*;
 
 use crate::config::{Config, ConfigError};
@@ -22,15 +23,22 @@ pub fn init_logging() {
             other => other.parse::<Level>().ok(),
         })
         .unwrap_or(Level::INFO);
-    let filter = log_filter(level);
+    // A second init (tests) is harmless; keep the first.
+    let _ = log_subscriber(level, std::io::stdout).try_init();
+}
+
+/// The JSON subscriber [`init_logging`] installs, writing to `writer` (tests capture it).
+pub fn log_subscriber<W>(level: Level, writer: W) -> impl Subscriber + Send + Sync + 'static
+where
+    W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+{
     let layer = tracing_subscriber::fmt::layer()
         .json()
         .flatten_event(true)
         .with_current_span(true)
         .with_span_list(false)
-        .with_writer(std::io::stdout);
-    // A second init (tests) is harmless; keep the first.
-    let _ = tracing_subscriber::registry().with(layer.with_filter(filter)).try_init();
+        .with_writer(writer);
+    tracing_subscriber::registry().with(layer.with_filter(log_filter(level)))
 }
 
 /// Which crates log at which level; see [`init_logging`].

@@ -212,3 +212,41 @@ mod tests {
         assert!(delay.current() <= DecoyDelay::CAP);
     }
 }
+
+#[cfg(test)]
+mod decoy_tests {
+    use super::*;
+    use crate::sms::testing::RecordingSender;
+
+    fn event(user_not_found: bool) -> CreateEvent {
+        let attributes =
+            if user_not_found { serde_json::json!({}) } else { serde_json::json!({"phone_number": "+15555550100"}) };
+        serde_json::from_value(serde_json::json!({
+            "version": "1", "region": "us-east-1", "userPoolId": "p", "userName": "+15555550100",
+            "callerContext": {"awsSdkVersion": "x", "clientId": "c"},
+            "triggerSource": "CreateAuthChallenge_Authentication",
+            "request": {"userAttributes": attributes, "challengeName": "CUSTOM_CHALLENGE", "session": [], "userNotFound": user_not_found},
+            "response": {}
+        }))
+        .expect("a create event")
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn unknown_users_wait_as_long_as_a_send_and_get_no_sms() {
+        let ctx = CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::from_millis(80));
+        let started = tokio::time::Instant::now();
+        let out = handle(event(true), &ctx, 1_763_700_000).await.expect("a decoy round");
+        assert_eq!(started.elapsed(), Duration::from_millis(80));
+        assert!(ctx.sender.sent().is_empty());
+        let known = handle(event(false), &ctx, 1_763_700_000).await.expect("a real round");
+        assert_eq!(ctx.sender.sent().len(), 1);
+        // Same parameter names, same shapes.
+        let keys = |e: &CreateEvent| {
+            let mut k: Vec<_> = e.response.public_challenge_parameters.keys().cloned().collect();
+            k.sort();
+            k
+        };
+        assert_eq!(keys(&out), keys(&known));
+        assert_eq!(out.response.public_challenge_parameters["maskedPhoneNumber"], "+1******0100");
+    }
+}

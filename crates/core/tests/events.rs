@@ -1,0 +1,230 @@
+//! Handler tests: every sample event in `events/` goes through its trigger's handler, and the
+//! outcome is checked against the expectation kept beside it (`<name>.expected.json`):
+//!
+//! ```json
+//! {
+//!   "env": { "MAX_SENDS": "1" },          // configuration for this event (optional)
+//!   "now": 1763700000,                    // the clock, in Unix seconds
+//!   "smsFails": false,                    // create: the SMS sender fails (optional)
+//!   "sms": 1,                             // create: how many SMS go out
+//!   "expect": {
+//!     "response": { ... },                // a subset of the response; "<any>" matches any value
+//!     "error": "substring",               // or: the handler refuses, with this in the message
+//!     "codeReplaced": "482913",           // create: the new code is not this one
+//!     "smsContains": ["..."]              // create: the SMS text holds these
+//!   }
+//! }
+//! ```
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aws_lambda_events::event::cognito::{
+    CognitoEventUserPoolsCreateAuthChallenge, CognitoEventUserPoolsDefineAuthChallenge, CognitoEventUserPoolsPreSignup,
+    CognitoEventUserPoolsVerifyAuthChallenge,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use sms_otp_core::Config;
+use sms_otp_core::sms::SendError;
+use sms_otp_core::sms::testing::{RecordingSender, SentSms};
+use sms_otp_core::triggers::create::CreateContext;
+use sms_otp_core::triggers::{create, define, pre_sign_up, verify};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Expectation {
+    #[serde(default)]
+    env: HashMap<String, String>,
+    now: u64,
+    #[serde(default)]
+    sms_fails: bool,
+    sms: Option<usize>,
+    expect: Expect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Expect {
+    response: Option<Value>,
+    error: Option<String>,
+    code_replaced: Option<String>,
+    #[serde(default)]
+    sms_contains: Vec<String>,
+}
+
+/// What a handler did with one event.
+struct Outcome {
+    result: Result<Value, String>,
+    sms: Vec<SentSms>,
+}
+
+fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events")
+}
+
+fn respond<T: serde::Serialize, E: std::fmt::Display>(result: Result<T, E>) -> Result<Value, String> {
+    result.map(|event| serde_json::to_value(event).expect("events serialize")).map_err(|e| e.to_string())
+}
+
+/// Runs `event` through the handler of `trigger` (the folder name, which is the binary's name).
+fn run(trigger: &str, event: Value, exp: &Expectation) -> Outcome {
+    let config = Config::from_lookup(|name| exp.env.get(name).cloned()).expect("the expectation's env is valid");
+    let mut sms = Vec::new();
+    let result = match trigger {
+        "pre-sign-up" => serde_json::from_value::<CognitoEventUserPoolsPreSignup>(event)
+            .map_err(|e| e.to_string())
+            .and_then(|e| respond(pre_sign_up::handle(e, &config))),
+        "define-auth-challenge" => serde_json::from_value::<CognitoEventUserPoolsDefineAuthChallenge>(event)
+            .map_err(|e| e.to_string())
+            .and_then(|e| respond(define::handle(e, &config))),
+        "verify-auth-challenge" => serde_json::from_value::<CognitoEventUserPoolsVerifyAuthChallenge>(event)
+            .map_err(|e| e.to_string())
+            .and_then(|e| respond(verify::handle(e, &config, exp.now))),
+        "create-auth-challenge" => {
+            let sender = RecordingSender::new();
+            if exp.sms_fails {
+                sender.fail_with(SendError::Refused { code: "Throttling".into() });
+            }
+            let ctx = CreateContext::with_decoy_delay(config, sender, Duration::ZERO);
+            let result = match serde_json::from_value::<CognitoEventUserPoolsCreateAuthChallenge>(event) {
+                Err(e) => Err(e.to_string()),
+                Ok(e) => respond(block_on(create::handle(e, &ctx, exp.now))),
+            };
+            sms = ctx.sender.sent();
+            result
+        }
+        other => panic!("events/{other}: no trigger of that name"),
+    };
+    Outcome { result, sms }
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime").block_on(future)
+}
+
+/// Checks that `actual` holds everything in `expected`, collecting mismatches.
+fn subset(expected: &Value, actual: &Value, path: &str, errors: &mut Vec<String>) {
+    match expected {
+        Value::String(s) if s == "<any>" && actual.is_null() => {
+            errors.push(format!("{path}: expected a value, got null"))
+        }
+        Value::String(s) if s == "<any>" => {}
+        Value::Object(fields) => {
+            for (key, want) in fields {
+                subset(want, actual.get(key).unwrap_or(&Value::Null), &format!("{path}.{key}"), errors);
+            }
+        }
+        _ if expected != actual => errors.push(format!("{path}: expected {expected}, got {actual}")),
+        _ => {}
+    }
+}
+
+/// Checks one event; returns what is wrong with it.
+fn check(trigger: &str, event: Value, exp: &Expectation) -> Vec<String> {
+    let mut errors = Vec::new();
+    let outcome = run(trigger, event, exp);
+    match (&outcome.result, &exp.expect.error, &exp.expect.response) {
+        (Err(got), Some(want), _) if got.contains(want.as_str()) => {}
+        (Err(got), _, _) => errors.push(format!("error {got:?}, expected {:?}", exp.expect.error)),
+        (Ok(_), Some(want), _) => errors.push(format!("succeeded, expected an error containing {want:?}")),
+        (Ok(event), None, Some(want)) => subset(want, &event["response"], "response", &mut errors),
+        (Ok(_), None, None) => errors.push("the expectation names neither response nor error".into()),
+    }
+    if trigger == "create-auth-challenge" {
+        check_create(&outcome, exp, &mut errors);
+    }
+    errors
+}
+
+/// The rules every create response keeps, beyond its own expectation.
+fn check_create(outcome: &Outcome, exp: &Expectation, errors: &mut Vec<String>) {
+    match exp.sms {
+        Some(n) if n != outcome.sms.len() => errors.push(format!("{} SMS sent, expected {n}", outcome.sms.len())),
+        None => errors.push("create expectations must say how many SMS go out".into()),
+        _ => {}
+    }
+    let Ok(event) = &outcome.result else { return };
+    let response = &event["response"];
+    let code = response["privateChallengeParameters"]["code"].as_str().unwrap_or_default();
+    let metadata = response["challengeMetadata"].as_str().unwrap_or_default();
+    if code.is_empty() || !metadata.contains(&format!(":{code}:")) {
+        errors.push(format!("the private code is not the one in the metadata ({metadata})"));
+    }
+    let public = response["publicChallengeParameters"].to_string();
+    if public.contains(code) || public.contains("5555550") {
+        errors.push(format!("public parameters show the code or the number: {public}"));
+    }
+    for sms in &outcome.sms {
+        if !sms.text.contains(code) {
+            errors.push("the SMS does not hold the code verify will expect".into());
+        }
+        for want in &exp.expect.sms_contains {
+            if !sms.text.contains(want.as_str()) {
+                errors.push(format!("the SMS {:?} does not contain {want:?}", sms.text));
+            }
+        }
+    }
+    if let Some(old) = &exp.expect.code_replaced
+        && old == code
+    {
+        errors.push("a resend kept the old code".into());
+    }
+}
+
+#[test]
+fn every_sample_event_gives_its_expected_outcome() {
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    for trigger in ["pre-sign-up", "define-auth-challenge", "create-auth-challenge", "verify-auth-challenge"] {
+        let dir = events_dir().join(trigger);
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|entry| entry.expect("a directory entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json") && !p.to_string_lossy().ends_with(".expected.json"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "no events for {trigger}");
+        for file in files {
+            let name = format!("{trigger}/{}", file.file_name().unwrap_or_default().to_string_lossy());
+            let expected_path = file.with_extension("expected.json");
+            let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let event: Value = serde_json::from_str(&read(&file)).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let exp: Expectation =
+                serde_json::from_str(&read(&expected_path)).unwrap_or_else(|e| panic!("{name} expectation: {e}"));
+            for error in check(trigger, event, &exp) {
+                failures.push(format!("{name}: {error}"));
+            }
+            checked += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} events failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(checked >= 50, "only {checked} events checked");
+}
+
+/// Every event file has an expectation, and every expectation an event.
+#[test]
+fn events_and_expectations_pair_up() {
+    for entry in walk(&events_dir()) {
+        let name = entry.to_string_lossy().to_string();
+        let partner = match name.strip_suffix(".expected.json") {
+            Some(stem) => PathBuf::from(format!("{stem}.json")),
+            None => PathBuf::from(name.replace(".json", ".expected.json")),
+        };
+        assert!(partner.exists(), "{name} has no partner {}", partner.display());
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("events/ is readable") {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(path);
+        }
+    }
+    out
+}
