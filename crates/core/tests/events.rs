@@ -20,17 +20,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aws_lambda_events::event::cognito::{
-    CognitoEventUserPoolsCreateAuthChallenge, CognitoEventUserPoolsDefineAuthChallenge, CognitoEventUserPoolsPreSignup,
-    CognitoEventUserPoolsVerifyAuthChallenge,
-};
 use serde::Deserialize;
 use serde_json::Value;
 use sms_otp_core::Config;
 use sms_otp_core::sms::SendError;
 use sms_otp_core::sms::testing::{RecordingSender, SentSms};
 use sms_otp_core::triggers::create::CreateContext;
-use sms_otp_core::triggers::{create, define, pre_sign_up, verify};
+use sms_otp_core::triggers::{create, define, from_json, pre_sign_up, verify};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -73,22 +69,16 @@ fn run(trigger: &str, event: Value, exp: &Expectation) -> Outcome {
     let config = Config::from_lookup(|name| exp.env.get(name).cloned()).expect("the expectation's env is valid");
     let mut sms = Vec::new();
     let result = match trigger {
-        "pre-sign-up" => serde_json::from_value::<CognitoEventUserPoolsPreSignup>(event)
-            .map_err(|e| e.to_string())
-            .and_then(|e| respond(pre_sign_up::handle(e, &config))),
-        "define-auth-challenge" => serde_json::from_value::<CognitoEventUserPoolsDefineAuthChallenge>(event)
-            .map_err(|e| e.to_string())
-            .and_then(|e| respond(define::handle(e, &config))),
-        "verify-auth-challenge" => serde_json::from_value::<CognitoEventUserPoolsVerifyAuthChallenge>(event)
-            .map_err(|e| e.to_string())
-            .and_then(|e| respond(verify::handle(e, &config, exp.now))),
+        "pre-sign-up" => respond(from_json(event).and_then(|e| pre_sign_up::handle(e, &config))),
+        "define-auth-challenge" => respond(from_json(event).and_then(|e| define::handle(e, &config))),
+        "verify-auth-challenge" => respond(from_json(event).and_then(|e| verify::handle(e, &config, exp.now))),
         "create-auth-challenge" => {
             let sender = RecordingSender::new();
             if exp.sms_fails {
                 sender.fail_with(SendError::Refused { code: "Throttling".into() });
             }
             let ctx = CreateContext::with_decoy_delay(config, sender, Duration::ZERO);
-            let result = match serde_json::from_value::<CognitoEventUserPoolsCreateAuthChallenge>(event) {
+            let result = match from_json(event) {
                 Err(e) => Err(e.to_string()),
                 Ok(e) => respond(block_on(create::handle(e, &ctx, exp.now))),
             };

@@ -1,11 +1,11 @@
 //! Cognito's create auth challenge trigger; the rules live in [`sms_otp_core::triggers::create`].
 //! The only trigger that links the AWS SDK: it sends the SMS through Amazon SNS.
 
-use aws_lambda_events::event::cognito::CognitoEventUserPoolsCreateAuthChallenge as Event;
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use sms_otp_core::runtime;
+use serde_json::Value;
 use sms_otp_core::sms::sns::SnsSender;
 use sms_otp_core::triggers::create::{self, CreateContext};
+use sms_otp_core::{runtime, triggers};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
@@ -14,8 +14,8 @@ async fn main() -> Result<(), Error> {
     let sender = SnsSender::from_env(&config.sms).await;
     let ctx = CreateContext::new(config, sender);
     let ctx = &ctx;
-    lambda_runtime::run(service_fn(|event: LambdaEvent<Event>| async move {
-        create::handle(event.payload, ctx, runtime::unix_now()).await
+    lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
+        create::handle(triggers::from_json(event.payload)?, ctx, runtime::unix_now()).await
     }))
     .await
 }

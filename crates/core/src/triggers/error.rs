@@ -7,6 +7,8 @@ use crate::sms::SendError;
 /// phone number.
 #[derive(Debug, thiserror::Error)]
 pub enum TriggerError {
+    #[error("the event is not a valid Cognito trigger event: {0}")]
+    MalformedEvent(String),
     #[error("session entry {index} is not a challenge of this sign-in ({reason})")]
     ForeignSession { index: usize, reason: String },
     #[error(transparent)]
@@ -35,6 +37,7 @@ impl TriggerError {
     /// A short name for the kind of error: Lambda's `errorType`, and a field in the logs.
     pub fn kind(&self) -> &'static str {
         match self {
+            Self::MalformedEvent(_) => "MalformedEvent",
             Self::ForeignSession { .. } => "ForeignSession",
             Self::Session(_) => "InconsistentSession",
             Self::UnknownAction(_) => "UnknownAction",

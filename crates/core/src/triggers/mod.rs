@@ -11,6 +11,7 @@ pub mod pre_sign_up;
 pub mod verify;
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsChallengeResult;
+use serde::de::DeserializeOwned;
 
 pub use error::TriggerError;
 
@@ -52,4 +53,54 @@ fn parse_session(session: &[Option<CognitoEventUserPoolsChallengeResult>]) -> Re
             Ok(Round { state, answered_correctly: entry.challenge_result })
         })
         .collect()
+}
+
+/// Reads Cognito's event into the trigger's type.
+///
+/// The binaries take the raw JSON and call this, rather than letting the runtime deserialize,
+/// so a malformed event gets a typed error whose message cannot quote a code or a phone number:
+/// serde's messages quote the offending value, so every run of 4 or more digits is masked.
+pub fn from_json<T: DeserializeOwned>(event: serde_json::Value) -> Result<T, TriggerError> {
+    serde_json::from_value(event).map_err(|e| TriggerError::MalformedEvent(mask_digit_runs(&e.to_string())))
+}
+
+fn mask_digit_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    for c in text.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_digit() {
+            run.push(c);
+            continue;
+        }
+        if run.len() >= 4 {
+            out.push_str(&"*".repeat(run.len()));
+        } else {
+            out.push_str(&run);
+        }
+        run.clear();
+        if c != '\0' {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_lambda_events::event::cognito::CognitoEventUserPoolsDefineAuthChallenge;
+
+    #[test]
+    fn malformed_events_get_an_error_without_digits() {
+        let event = serde_json::json!({"request": {"session": "+15555550100 482913"}, "response": {}});
+        let err = from_json::<CognitoEventUserPoolsDefineAuthChallenge>(event).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("the event is not a valid Cognito trigger event"), "{msg}");
+        assert!(!msg.contains("5555550100") && !msg.contains("482913"), "{msg}");
+    }
+
+    #[test]
+    fn digit_runs_are_masked() {
+        assert_eq!(mask_digit_runs("at line 1 column 1234: +15555550100"), "at line 1 column ****: +***********");
+    }
 }
