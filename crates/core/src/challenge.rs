@@ -52,14 +52,15 @@ pub enum Request {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown clientMetadata action; the only action is \"resend\"")]
+#[error("unknown clientMetadata action; use \"resend\" for a new code, or \"answer\" (the default) for an answer")]
 pub struct UnknownAction;
 
 impl Request {
-    /// Reads `clientMetadata.action`. Other keys are the app's own business and are ignored.
+    /// Reads `clientMetadata.action`: absent or `answer` for an answer, `resend` for a resend.
+    /// Other keys are the app's own business and are ignored.
     pub fn from_client_metadata(metadata: &HashMap<String, String>) -> Result<Self, UnknownAction> {
         match metadata.get("action").map(String::as_str) {
-            None => Ok(Self::Answer),
+            None | Some("answer") => Ok(Self::Answer),
             Some("resend") => Ok(Self::Resend),
             Some(_) => Err(UnknownAction),
         }
@@ -397,6 +398,7 @@ mod tests {
         let meta = |v: &str| HashMap::from([("action".to_string(), v.to_string())]);
         assert_eq!(Request::from_client_metadata(&HashMap::new()), Ok(Request::Answer));
         assert_eq!(Request::from_client_metadata(&meta("resend")), Ok(Request::Resend));
+        assert_eq!(Request::from_client_metadata(&meta("answer")), Ok(Request::Answer));
         assert_eq!(Request::from_client_metadata(&meta("Resend")), Err(UnknownAction));
         let other_keys = HashMap::from([("locale".to_string(), "en".to_string())]);
         assert_eq!(Request::from_client_metadata(&other_keys), Ok(Request::Answer));
