@@ -1,0 +1,142 @@
+//! The end-to-end harness: a handle on the stack deployed onto the local emulator.
+//!
+//! Everything goes through real interfaces: Cognito's API through the AWS SDK for Rust (the
+//! same `signin-client` users get), the deployed functions through Lambda's `Invoke`, the SMS
+//! through the emulator's inbox. The limits under test are read back from the deployed create
+//! function's environment, so the tests follow whatever `make e2e` deployed.
+
+use std::collections::HashMap;
+
+use aws_sdk_lambda::primitives::Blob;
+use rand::TryRng;
+use serde_json::Value;
+use signin_client::{Challenge, ClientError, SignInClient, Step, emulator};
+use sms_otp_core::Config;
+
+pub use signin_client::Tokens;
+
+/// The stack `make e2e` deploys (override with `E2E_STACK_NAME`).
+pub const DEFAULT_STACK: &str = "sms-passwordless-e2e";
+
+pub struct Stack {
+    pub client: SignInClient,
+    pub config: Config,
+    lambda: aws_sdk_lambda::Client,
+    functions: HashMap<String, String>,
+    endpoint: String,
+}
+
+impl Stack {
+    pub async fn connect() -> Self {
+        let name = std::env::var("E2E_STACK_NAME").unwrap_or_else(|_| DEFAULT_STACK.into());
+        let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| emulator::DEFAULT_ENDPOINT.into());
+        let sdk = signin_client::aws_config().await;
+        let outputs = signin_client::stack_outputs(&sdk, &name)
+            .await
+            .unwrap_or_else(|e| panic!("stack {name} is not deployed on {endpoint} ({e}); run `make e2e`"));
+        let client = SignInClient::new(&sdk, &outputs["UserPoolClientId"]);
+
+        let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+        let resources = cfn.describe_stack_resources().stack_name(&name).send().await.expect("stack resources");
+        let functions: HashMap<String, String> = resources
+            .stack_resources()
+            .iter()
+            .filter(|r| r.resource_type() == Some("AWS::Lambda::Function"))
+            .filter_map(|r| Some((r.logical_resource_id()?.to_owned(), r.physical_resource_id()?.to_owned())))
+            .collect();
+
+        let lambda = aws_sdk_lambda::Client::new(&sdk);
+        let create = functions.get("CreateAuthChallengeFunction").expect("a create function in the stack");
+        let env = lambda
+            .get_function_configuration()
+            .function_name(create)
+            .send()
+            .await
+            .expect("the create function's configuration")
+            .environment()
+            .and_then(|e| e.variables())
+            .cloned()
+            .unwrap_or_default();
+        let config = Config::from_lookup(|k| env.get(k).cloned()).expect("the deployed configuration is valid");
+        Self { client, config, lambda, functions, endpoint }
+    }
+
+    /// A phone number no other test (and no earlier run) has used: +1 555 then 7 random digits.
+    pub fn new_phone() -> String {
+        let draw = rand::rngs::SysRng.try_next_u64().expect("OS randomness");
+        format!("+1555{:07}", draw % 10_000_000)
+    }
+
+    /// Every SMS the emulator received for `phone`.
+    pub fn sms(&self, phone: &str) -> Vec<String> {
+        emulator::sms_messages(&self.endpoint, phone).expect("the emulator's SMS inbox")
+    }
+
+    /// The code in the latest SMS to `phone`.
+    pub fn latest_code(&self, phone: &str) -> String {
+        let texts = self.sms(phone);
+        let last = texts.last().unwrap_or_else(|| panic!("no SMS for {phone}"));
+        emulator::code_in(last, self.config.otp_length).unwrap_or_else(|| panic!("no code in {last:?}"))
+    }
+
+    /// A code that is surely not `code`.
+    pub fn wrong(code: &str) -> String {
+        code.chars().map(|c| if c == '9' { '0' } else { ((c as u8) + 1) as char }).collect()
+    }
+
+    /// Signs `phone` up and checks pre-sign-up confirmed it.
+    pub async fn sign_up(&self, phone: &str) {
+        let confirmed = self.client.sign_up(phone).await.unwrap_or_else(|e| panic!("sign-up of {phone}: {e}"));
+        assert!(confirmed, "pre-sign-up should auto-confirm {phone}");
+    }
+
+    /// Starts a sign-in that must answer with a challenge.
+    pub async fn start(&self, phone: &str) -> Challenge {
+        challenge(self.client.start(phone).await)
+    }
+
+    /// Invokes a deployed function directly (`logical` is its id in template.yaml). A function
+    /// error comes back as `Err(message)`.
+    pub async fn invoke(&self, logical: &str, event: Value) -> Result<Value, String> {
+        let name = self.functions.get(logical).unwrap_or_else(|| panic!("no function {logical} in the stack"));
+        let out = self
+            .lambda
+            .invoke()
+            .function_name(name)
+            .payload(Blob::new(serde_json::to_vec(&event).expect("JSON")))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("invoke {logical}: {e:?}"));
+        let payload: Value =
+            out.payload().map(|p| serde_json::from_slice(p.as_ref()).unwrap_or(Value::Null)).unwrap_or_default();
+        match out.function_error() {
+            Some(_) => Err(payload["errorMessage"].as_str().unwrap_or_default().to_owned()),
+            None => Ok(payload),
+        }
+    }
+
+    /// A sample event from `events/`, to invoke a function with.
+    pub fn sample_event(path: &str) -> Value {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events").join(path);
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        serde_json::from_str(&text).expect("sample events are JSON")
+    }
+}
+
+/// The challenge in `step`, or a panic saying what came instead.
+pub fn challenge(step: Result<Step, ClientError>) -> Challenge {
+    match step {
+        Ok(Step::Challenge(c)) => c,
+        Ok(Step::SignedIn(_)) => panic!("expected a challenge, got tokens"),
+        Err(e) => panic!("expected a challenge, got an error: {e}"),
+    }
+}
+
+/// The tokens in `step`, or a panic saying what came instead.
+pub fn tokens(step: Result<Step, ClientError>) -> Tokens {
+    match step {
+        Ok(Step::SignedIn(t)) => t,
+        Ok(Step::Challenge(c)) => panic!("expected tokens, got another challenge: {}", c.describe()),
+        Err(e) => panic!("expected tokens, got an error: {e}"),
+    }
+}
