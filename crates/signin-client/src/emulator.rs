@@ -10,20 +10,33 @@ pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:4566";
 
 /// Every SMS text the emulator received for `phone`, oldest first.
 pub fn sms_messages(endpoint: &str, phone: &str) -> Result<Vec<String>, ClientError> {
-    let url = format!(
-        "{}/_ministack/sns/sms-messages?phoneNumber={}",
-        endpoint.trim_end_matches('/'),
-        phone.replace('+', "%2B")
-    );
-    let body: Value = ureq::get(&url)
+    let body = inbox(endpoint, &format!("?phoneNumber={}", phone.replace('+', "%2B")))?;
+    let mut texts = Vec::new();
+    collect_messages(&body, &mut texts);
+    Ok(texts)
+}
+
+/// Every SMS the emulator received, for every number: (number, text).
+pub fn all_sms(endpoint: &str) -> Result<Vec<(String, String)>, ClientError> {
+    let body = inbox(endpoint, "")?;
+    let mut out = Vec::new();
+    for (number, records) in body["sms_messages"].as_object().into_iter().flatten() {
+        let mut texts = Vec::new();
+        collect_messages(records, &mut texts);
+        out.extend(texts.into_iter().map(|t| (number.clone(), t)));
+    }
+    Ok(out)
+}
+
+/// `GET /_ministack/sns/sms-messages{query}`: `{"sms_messages": {"+1555...": [{"Message": ...}]}}`.
+fn inbox(endpoint: &str, query: &str) -> Result<Value, ClientError> {
+    let url = format!("{}/_ministack/sns/sms-messages{query}", endpoint.trim_end_matches('/'));
+    ureq::get(&url)
         .call()
         .map_err(|e| ClientError::Setup(format!("could not read the emulator's SMS inbox at {url}: {e}")))?
         .body_mut()
         .read_json()
-        .map_err(|e| ClientError::Setup(format!("the emulator's SMS inbox is not JSON: {e}")))?;
-    let mut texts = Vec::new();
-    collect_messages(&body, &mut texts);
-    Ok(texts)
+        .map_err(|e| ClientError::Setup(format!("the emulator's SMS inbox is not JSON: {e}")))
 }
 
 /// Finds every `Message` string, wherever the inbox's JSON nests it.

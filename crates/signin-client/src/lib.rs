@@ -58,7 +58,9 @@ where
         Some("NotAuthorizedException") => ClientError::NotAuthorized(message),
         Some("UserNotFoundException") => ClientError::UserNotFound,
         Some("UsernameExistsException") => ClientError::AlreadySignedUp,
-        Some("UserLambdaValidationException") => ClientError::Refused(message),
+        // A trigger refused: Cognito says UserLambdaValidationException; the local emulator says
+        // InvalidLambdaResponseException for the auth triggers. Both carry the trigger's message.
+        Some("UserLambdaValidationException") | Some("InvalidLambdaResponseException") => ClientError::Refused(message),
         Some("InvalidParameterException") | Some("InvalidPasswordException") => ClientError::InvalidParameter(message),
         Some("TooManyRequestsException") | Some("LimitExceededException") => ClientError::TooManyRequests(message),
         Some("CodeMismatchException") | Some("ExpiredCodeException") => ClientError::SessionExpired,

@@ -21,6 +21,8 @@ pub const DEFAULT_STACK: &str = "sms-passwordless-e2e";
 pub struct Stack {
     pub client: SignInClient,
     pub config: Config,
+    sdk: aws_config::SdkConfig,
+    user_pool_id: String,
     lambda: aws_sdk_lambda::Client,
     functions: HashMap<String, String>,
     endpoint: String,
@@ -58,7 +60,8 @@ impl Stack {
             .cloned()
             .unwrap_or_default();
         let config = Config::from_lookup(|k| env.get(k).cloned()).expect("the deployed configuration is valid");
-        Self { client, config, lambda, functions, endpoint }
+        let user_pool_id = outputs["UserPoolId"].clone();
+        Self { client, config, sdk, user_pool_id, lambda, functions, endpoint }
     }
 
     /// A phone number no other test (and no earlier run) has used: +1 555 then 7 random digits.
@@ -113,6 +116,44 @@ impl Stack {
             Some(_) => Err(payload["errorMessage"].as_str().unwrap_or_default().to_owned()),
             None => Ok(payload),
         }
+    }
+
+    /// Every SMS the emulator received, for every number: (number, text).
+    pub fn all_sms(&self) -> Vec<(String, String)> {
+        emulator::all_sms(&self.endpoint).expect("the emulator's SMS inbox")
+    }
+
+    /// The phone numbers of every user in the pool.
+    pub async fn user_phone_numbers(&self) -> Vec<String> {
+        let cognito = aws_sdk_cognitoidentityprovider::Client::new(&self.sdk);
+        let mut numbers = Vec::new();
+        let mut pages = cognito.list_users().user_pool_id(&self.user_pool_id).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for user in page.expect("ListUsers").users() {
+                let phone = user.attributes().iter().find(|a| a.name() == "phone_number");
+                numbers.extend(phone.and_then(|a| a.value()).map(str::to_owned));
+            }
+        }
+        numbers
+    }
+
+    /// Every line the four functions wrote to CloudWatch Logs.
+    pub async fn function_logs(&self) -> Vec<String> {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&self.sdk);
+        let mut lines = Vec::new();
+        for name in self.functions.values() {
+            let config = self.lambda.get_function_configuration().function_name(name).send().await.expect("a function");
+            let group = config
+                .logging_config()
+                .and_then(|l| l.log_group())
+                .map_or_else(|| format!("/aws/lambda/{name}"), str::to_owned);
+            let mut pages = logs.filter_log_events().log_group_name(&group).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.unwrap_or_else(|e| panic!("logs of {group}: {e:?}"));
+                lines.extend(page.events().iter().filter_map(|e| e.message().map(str::to_owned)));
+            }
+        }
+        lines
     }
 
     /// A sample event from `events/`, to invoke a function with.
