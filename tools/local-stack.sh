@@ -7,6 +7,7 @@
 #   tools/local-stack.sh reset    wipe all emulator state (POST /_ministack/reset)
 #
 # Log: .local/ministack.log   pid: .local/ministack.pid   scratch (Lambda code cache): .local/tmp
+# ministack keeps its state in memory only: `down` (or a crash) loses every stack, user and SMS.
 # ministack runs with a clean environment (no AWS profile or credentials of yours leak into it or into
 # the functions it spawns, which inherit its environment) plus:
 #   BIND_HOST=127.0.0.1 GATEWAY_PORT=4566 AWS_ENDPOINT_URL=http://127.0.0.1:4566 MINISTACK_REGION=us-east-1
@@ -93,7 +94,7 @@ cmd_down() {
   if ! pid_alive; then
     rm -f "$pid_file"
     if healthy; then say "a ministack not started by this script answers at $endpoint; not touching it"
-    else say "not running"; fi
+    else rm -f "$state/stack-outputs.env"; say "not running"; fi
     return 0
   fi
   local pid; pid="$(cat "$pid_file")"
@@ -106,7 +107,7 @@ cmd_down() {
     say "still running after 10 s; sending SIGKILL"
     kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
   fi
-  rm -f "$pid_file"
+  rm -f "$pid_file" "$state/stack-outputs.env"   # ministack keeps no state across restarts
   say "stopped"
 }
 
@@ -125,7 +126,8 @@ cmd_status() {
 cmd_reset() {
   healthy || { say "not up"; return 1; }
   curl -fsS --max-time 30 -X POST "$endpoint/_ministack/reset" >/dev/null
-  say "state wiped"
+  rm -f "$state/stack-outputs.env"
+  say "state wiped (stacks, pools, functions and their processes, buckets, SMS, logs)"
 }
 
 case "${1:-}" in
