@@ -4,18 +4,22 @@ SHELL := /bin/bash
 
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help test unit lint sdk-only-in-create
+# The demo's stack on the local emulator, and the phone number it signs in.
+STACK ?= sms-passwordless-local
+DEMO_PHONE ?= +15555550100
+
+.PHONY: help test lint unit sdk-only-in-create template-lint e2e tools up down deploy-local demo
 
 help: ## List the jobs
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-test: lint sdk-only-in-create unit ## Every test: formatting, lints, unit and handler tests
+test: lint sdk-only-in-create unit template-lint e2e ## Every test: lints, unit and handler tests, template lint, end-to-end through the local stack
 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-unit: ## Unit tests and handler tests over events/
+unit: ## Unit tests and the handler tests over events/
 	cargo test --workspace
 
 sdk-only-in-create: ## Only create-auth-challenge may link the AWS SDK
@@ -24,3 +28,25 @@ sdk-only-in-create: ## Only create-auth-challenge may link the AWS SDK
 	    echo "$$bin links the AWS SDK" >&2; exit 1; fi; done
 	@cargo tree -q -p create-auth-challenge -e normal | grep -q aws-sdk-sns
 	@echo "AWS SDK: linked by create-auth-challenge only"
+
+template-lint: tools ## sam validate --lint and cfn-lint on template.yaml, no warnings
+	source tools/env.sh && sam validate --lint && cfn-lint template.yaml
+	@echo "template.yaml: sam validate --lint and cfn-lint clean"
+
+e2e: tools ## End-to-end tests: deploy onto the local stack, sign in for real, clean up
+	tools/e2e.sh
+
+tools: ## Install the pinned tools into .venv/ (idempotent)
+	tools/install.sh
+
+up: tools ## Start the local emulator on 127.0.0.1:4566 (idempotent; log in .local/ministack.log)
+	tools/local-stack.sh up
+
+down: ## Stop the local emulator
+	tools/local-stack.sh down
+
+deploy-local: tools ## sam build for this machine and sam deploy onto the local emulator
+	LOCAL_STACK_NAME=$(STACK) tools/local-deploy.sh
+
+demo: deploy-local ## The main job: local stack up, template deployed, a phone number signed up and in
+	source tools/local-env.sh && cargo run -q -p signin-client --bin signin -- --stack-name $(STACK) demo --phone '$(DEMO_PHONE)'

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# End-to-end tests: deploy template.yaml onto the local emulator with limits low enough to act
+# before the emulator's own 3-round cap, run tests/e2e against it, then clean up: the stack is
+# deleted, and the emulator stopped if this script started it.
+#
+#   tools/e2e.sh            (make e2e)
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+# shellcheck source=local-env.sh source-path=SCRIPTDIR
+. tools/local-env.sh
+
+export LOCAL_STACK_NAME="${E2E_STACK_NAME:-sms-passwordless-e2e}"
+export E2E_STACK_NAME="$LOCAL_STACK_NAME"
+# The configured test number (TEST_PHONE_NUMBERS); the tests read it from here too.
+export E2E_TEST_NUMBER="+15555550111=135790"
+params=(
+  MaxAttempts=2
+  MaxSends=2
+  ResendCooldownSeconds=3
+  OtpTtlSeconds=60
+  AllowedCountryCodes=1,44
+  "TestPhoneNumbers=$E2E_TEST_NUMBER"
+  LogLevel=DEBUG
+)
+
+started_here=0
+if ! tools/local-stack.sh status >/dev/null 2>&1; then
+  started_here=1
+fi
+cleanup() {
+  status=$?
+  tools/local-deploy.sh --delete || true
+  if [ "$started_here" = 1 ]; then tools/local-stack.sh down || true; fi
+  exit "$status"
+}
+trap cleanup EXIT
+
+tools/local-deploy.sh "${params[@]}"
+
+# The scenarios wait for cooldowns and one expiry; they are I/O-bound, so run them side by side.
+cargo test -p e2e --test sign_in -- --ignored --test-threads 8
+# After all of them: the functions' logs of the whole run.
+cargo test -p e2e --test logs -- --ignored
