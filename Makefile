@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR ?= never
 STACK ?= sms-passwordless-local
 DEMO_PHONE ?= +15555550100
 
-.PHONY: help test lint unit sdk-only-in-create template-lint e2e tools up down deploy-local demo
+.PHONY: help test lint unit sdk-only-in-create template-lint e2e tools up down build-local deploy-local demo bench
 
 help: ## List the jobs
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -45,8 +45,14 @@ up: tools ## Start the local emulator on 127.0.0.1:4566 (idempotent; log in .loc
 down: ## Stop the local emulator
 	tools/local-stack.sh down
 
+build-local: tools ## sam build for this machine's architecture, into .aws-sam/build-local
+	tools/local-deploy.sh --build-only
+
 deploy-local: tools ## sam build for this machine and sam deploy onto the local emulator
 	LOCAL_STACK_NAME=$(STACK) tools/local-deploy.sh
 
 demo: deploy-local ## The main job: local stack up, template deployed, a phone number signed up and in
 	source tools/local-env.sh && cargo run -q -p signin-client --bin signin -- --stack-name $(STACK) demo --phone '$(DEMO_PHONE)'
+
+bench: build-local ## Benchmark the release bootstraps against the budgets and a Python baseline
+	cargo run -q --release -p bench -- $(BENCH_ARGS)

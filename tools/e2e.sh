@@ -38,7 +38,8 @@ trap cleanup EXIT
 
 tools/local-deploy.sh "${params[@]}"
 
+# `--workspace` keeps the features (and so the build) of `make unit`.
 # The scenarios wait for cooldowns and one expiry; they are I/O-bound, so run them side by side.
-cargo test -p e2e --test sign_in -- --ignored --test-threads 8
+cargo test --workspace --test sign_in -- --ignored --test-threads 8
 # After all of them: the functions' logs of the whole run.
-cargo test -p e2e --test logs -- --ignored
+cargo test --workspace --test logs -- --ignored

@@ -4,6 +4,7 @@
 #   tools/local-deploy.sh                       # defaults (see samconfig.toml, env "local")
 #   tools/local-deploy.sh MaxAttempts=2 MaxSends=2 ResendCooldownSeconds=0   # extra parameters
 #   tools/local-deploy.sh --delete              # delete the local stack
+#   tools/local-deploy.sh --build-only          # only sam build, for this machine (.aws-sam/build-local)
 #
 # Starts ministack if needed (tools/local-stack.sh up), runs `sam build --config-env local` and
 # `sam deploy --config-env local`, then writes the stack outputs to .local/stack-outputs.env:
@@ -40,10 +41,11 @@ case "$(uname -m)" in
   *) say "unsupported CPU $(uname -m)"; exit 1 ;;
 esac
 
-tools/local-stack.sh up
-
 say "sam build (Architecture=$arch)"
 sam build --config-env local --parameter-overrides "Architecture=$arch"
+if [ "${1:-}" = "--build-only" ]; then exit 0; fi
+
+tools/local-stack.sh up
 
 # Command-line parameter overrides replace samconfig's, so repeat the local defaults here.
 overrides="Architecture=$arch DeletionProtection=INACTIVE LogRetentionInDays=1"
