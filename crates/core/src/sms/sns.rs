@@ -11,6 +11,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sns::types::MessageAttributeValue;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
 use super::{SendError, SmsSender};
 use crate::config::SmsSettings;
@@ -41,7 +42,10 @@ impl SnsSender {
             .operation_attempt_timeout(ATTEMPT_TIMEOUT)
             .operation_timeout(SEND_TIMEOUT)
             .build();
+        // rustls with ring: the SDK's default TLS stack (aws-lc) would add a megabyte or more.
+        let http = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
         let sdk = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http)
             .timeout_config(timeouts)
             .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
             .load()
