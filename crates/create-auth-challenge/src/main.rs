@@ -11,7 +11,7 @@ use sms_otp_core::{runtime, triggers};
 async fn main() -> Result<(), Error> {
     runtime::init_logging();
     let config = runtime::load_config()?;
-    let sender = SnsSender::from_env(&config.sms).await;
+    let sender = SnsSender::new(&config.sms);
     let ctx = CreateContext::new(config, sender);
     let ctx = &ctx;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {

@@ -28,33 +28,49 @@ pub const SEND_TIMEOUT: Duration = Duration::from_millis(3000);
 pub const MAX_ATTEMPTS: u32 = 3;
 
 pub struct SnsSender {
-    client: aws_sdk_sns::Client,
+    /// Built on the first send (see [`SnsSender::new`]).
+    client: tokio::sync::OnceCell<aws_sdk_sns::Client>,
     sender_id: Option<String>,
     origination_number: Option<PhoneNumber>,
 }
 
 impl SnsSender {
-    /// Builds the client from the standard AWS configuration of the environment (region,
-    /// credentials, `AWS_ENDPOINT_URL` for a local stack).
-    pub async fn from_env(settings: &SmsSettings) -> Self {
-        let timeouts = TimeoutConfig::builder()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-            .operation_timeout(SEND_TIMEOUT)
-            .build();
-        // rustls with ring: the SDK's default TLS stack (aws-lc) would add a megabyte or more.
-        let http = aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
-        let sdk = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
-            .timeout_config(timeouts)
-            .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
-            .load()
-            .await;
+    /// A sender that builds its SNS client from the standard AWS configuration of the
+    /// environment (region, credentials, `AWS_ENDPOINT_URL` for a local stack) on the first send.
+    ///
+    /// Why not at start-up: building the client loads the system's TLS root certificates, the
+    /// largest part of create's cold start. Rounds that send nothing (unknown users, test numbers,
+    /// answers) never need it, and when a code does go out the cost is paid once, in that first
+    /// send.
+    pub fn new(settings: &SmsSettings) -> Self {
         Self {
-            client: aws_sdk_sns::Client::new(&sdk),
+            client: tokio::sync::OnceCell::new(),
             sender_id: settings.sender_id.clone(),
             origination_number: settings.origination_number.clone(),
         }
+    }
+
+    async fn client(&self) -> &aws_sdk_sns::Client {
+        self.client
+            .get_or_init(|| async {
+                let timeouts = TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_timeout(SEND_TIMEOUT)
+                    .build();
+                // rustls with ring: the SDK's default TLS stack (aws-lc) would add a megabyte or more.
+                let http = aws_smithy_http_client::Builder::new()
+                    .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+                    .build_https();
+                let sdk = aws_config::defaults(BehaviorVersion::latest())
+                    .http_client(http)
+                    .timeout_config(timeouts)
+                    .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+                    .load()
+                    .await;
+                aws_sdk_sns::Client::new(&sdk)
+            })
+            .await
     }
 }
 
@@ -69,7 +85,8 @@ fn string_attribute(value: &str) -> Result<MessageAttributeValue, SendError> {
 impl SmsSender for SnsSender {
     async fn send(&self, to: &PhoneNumber, text: &str) -> Result<(), SendError> {
         let mut publish = self
-            .client
+            .client()
+            .await
             .publish()
             .phone_number(to.expose())
             .message(text)
