@@ -18,6 +18,13 @@ pub use signin_client::Tokens;
 /// The stack `make e2e` deploys (override with `E2E_STACK_NAME`).
 pub const DEFAULT_STACK: &str = "sms-passwordless-e2e";
 
+/// A sign-in under way, as [`Stack::new_sign_in`] leaves it.
+pub struct SignIn {
+    pub phone: String,
+    pub challenge: Challenge,
+    pub code: String,
+}
+
 pub struct Stack {
     pub client: SignInClient,
     pub config: Config,
@@ -96,6 +103,16 @@ impl Stack {
     /// Starts a sign-in that must answer with a challenge.
     pub async fn start(&self, phone: &str) -> Challenge {
         challenge(self.client.start(phone).await)
+    }
+
+    /// A fresh number, signed up, with a sign-in started: the number, the first challenge and the
+    /// code its SMS carried.
+    pub async fn new_sign_in(&self) -> SignIn {
+        let phone = Self::new_phone();
+        self.sign_up(&phone).await;
+        let challenge = self.start(&phone).await;
+        let code = self.latest_code(&phone);
+        SignIn { phone, challenge, code }
     }
 
     /// Invokes a deployed function directly (`logical` is its id in template.yaml). A function

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use e2e::{Stack, challenge, tokens};
+use e2e::{SignIn, Stack, challenge, tokens};
 use signin_client::{ClientError, Step, token_claims};
 
 #[tokio::test]
@@ -58,16 +58,12 @@ async fn sign_up_without_a_number_is_refused() {
 #[ignore = "needs the local stack deployed by `make e2e`"]
 async fn the_sms_code_signs_in_and_the_id_token_carries_the_number() {
     let stack = Stack::connect().await;
-    let phone = Stack::new_phone();
-    stack.sign_up(&phone).await;
-    let c = stack.start(&phone).await;
+    let SignIn { phone, challenge: c, code } = stack.new_sign_in().await;
     assert_eq!(c.get("maskedPhoneNumber"), format!("{}******{}", &phone[..2], &phone[phone.len() - 4..]));
     assert_eq!(c.number("codeLength"), Some(stack.config.otp_length as u64));
     assert_eq!(c.number("attemptsLeft"), Some(stack.config.max_attempts as u64));
     assert_eq!(c.number("sendsLeft"), Some(stack.config.max_sends as u64 - 1));
     assert!(!c.parameters.values().any(|v| v.contains(&phone[2..])), "the full number is public: {:?}", c.parameters);
-
-    let code = stack.latest_code(&phone);
     assert!(!c.parameters.values().any(|v| v.contains(&code)), "the code is public");
     let t = tokens(stack.client.answer(&phone, &c.session, &code).await);
     let claims = token_claims(&t.id_token).expect("claims");
@@ -79,10 +75,7 @@ async fn the_sms_code_signs_in_and_the_id_token_carries_the_number() {
 #[ignore = "needs the local stack deployed by `make e2e`"]
 async fn a_wrong_code_then_the_right_one_signs_in_with_one_sms() {
     let stack = Stack::connect().await;
-    let phone = Stack::new_phone();
-    stack.sign_up(&phone).await;
-    let c = stack.start(&phone).await;
-    let code = stack.latest_code(&phone);
+    let SignIn { phone, challenge: c, code } = stack.new_sign_in().await;
     let c2 = challenge(stack.client.answer(&phone, &c.session, &Stack::wrong(&code)).await);
     assert_eq!(c2.number("attemptsLeft"), Some(stack.config.max_attempts as u64 - 1));
     tokens(stack.client.answer(&phone, &c2.session, &code).await);
@@ -93,10 +86,7 @@ async fn a_wrong_code_then_the_right_one_signs_in_with_one_sms() {
 #[ignore = "needs the local stack deployed by `make e2e`"]
 async fn max_attempts_wrong_codes_end_the_sign_in() {
     let stack = Stack::connect().await;
-    let phone = Stack::new_phone();
-    stack.sign_up(&phone).await;
-    let mut c = stack.start(&phone).await;
-    let code = stack.latest_code(&phone);
+    let SignIn { phone, challenge: mut c, code } = stack.new_sign_in().await;
     for _ in 1..stack.config.max_attempts {
         c = challenge(stack.client.answer(&phone, &c.session, &Stack::wrong(&code)).await);
     }
@@ -116,10 +106,7 @@ async fn max_attempts_wrong_codes_end_the_sign_in() {
 #[ignore = "needs the local stack deployed by `make e2e`"]
 async fn resend_after_the_cooldown_sends_a_new_code_and_the_old_one_stops_working() {
     let stack = Stack::connect().await;
-    let phone = Stack::new_phone();
-    stack.sign_up(&phone).await;
-    let c = stack.start(&phone).await;
-    let old = stack.latest_code(&phone);
+    let SignIn { phone, challenge: c, code: old } = stack.new_sign_in().await;
     tokio::time::sleep(Duration::from_secs(stack.config.resend_cooldown_seconds + 1)).await;
 
     let c = challenge(stack.client.resend(&phone, &c.session).await);
@@ -144,10 +131,7 @@ async fn resend_after_the_cooldown_sends_a_new_code_and_the_old_one_stops_workin
 async fn resend_inside_the_cooldown_sends_nothing_and_says_when() {
     let stack = Stack::connect().await;
     assert!(stack.config.resend_cooldown_seconds >= 2, "the e2e stack needs a cooldown to test inside it");
-    let phone = Stack::new_phone();
-    stack.sign_up(&phone).await;
-    let c = stack.start(&phone).await;
-    let code = stack.latest_code(&phone);
+    let SignIn { phone, challenge: c, code } = stack.new_sign_in().await;
     let c = challenge(stack.client.resend(&phone, &c.session).await);
     let wait = c.number("resendInSeconds").expect("resendInSeconds");
     assert!(wait > 0 && wait <= stack.config.resend_cooldown_seconds, "resendInSeconds = {wait}");
@@ -159,9 +143,7 @@ async fn resend_inside_the_cooldown_sends_nothing_and_says_when() {
 #[ignore = "needs the local stack deployed by `make e2e`"]
 async fn asking_for_more_than_max_sends_ends_the_sign_in() {
     let stack = Stack::connect().await;
-    let phone = Stack::new_phone();
-    stack.sign_up(&phone).await;
-    let mut c = stack.start(&phone).await;
+    let SignIn { phone, challenge: mut c, .. } = stack.new_sign_in().await;
     for _ in 1..stack.config.max_sends {
         tokio::time::sleep(Duration::from_secs(stack.config.resend_cooldown_seconds + 1)).await;
         c = challenge(stack.client.resend(&phone, &c.session).await);
@@ -178,10 +160,7 @@ async fn asking_for_more_than_max_sends_ends_the_sign_in() {
 #[ignore = "needs the local stack deployed by `make e2e`"]
 async fn an_expired_code_is_refused() {
     let stack = Stack::connect().await;
-    let phone = Stack::new_phone();
-    stack.sign_up(&phone).await;
-    let c = stack.start(&phone).await;
-    let code = stack.latest_code(&phone);
+    let SignIn { phone, challenge: c, code } = stack.new_sign_in().await;
     tokio::time::sleep(Duration::from_secs(stack.config.otp_ttl_seconds + 1)).await;
     let c = challenge(stack.client.answer(&phone, &c.session, &code).await);
     assert_eq!(c.number("expiresInSeconds"), Some(0));
