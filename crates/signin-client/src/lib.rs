@@ -245,6 +245,12 @@ pub fn token_claims(jwt: &str) -> Result<serde_json::Value, ClientError> {
     serde_json::from_slice(&bytes).map_err(|e| ClientError::Unexpected(format!("JWT payload is not JSON: {e}")))
 }
 
+/// A code of the same length that is surely not `code` (each digit moved by one), to show or
+/// test a wrong answer.
+pub fn different_code(code: &str) -> String {
+    code.chars().map(|c| if c == '9' { '0' } else { ((c as u8) + 1) as char }).collect()
+}
+
 /// A throwaway password that meets Cognito's strictest default policy (upper, lower, digit,
 /// symbol, length): `SignUp` requires one, this pool never asks for it again.
 pub fn random_password() -> Result<String, ClientError> {

@@ -196,7 +196,7 @@ async fn demo(client: &SignInClient, phone: &str, inbox: &str) -> Result<(), Cli
 
     println!("\n== a wrong code");
     let code = latest_code(inbox, phone, &challenge)?;
-    let wrong: String = code.chars().map(|c| if c == '9' { '0' } else { ((c as u8) + 1) as char }).collect();
+    let wrong = signin_client::different_code(&code);
     println!("answering {wrong}");
     let step = client.answer(phone, &challenge.session, &wrong).await?;
     let Step::Challenge(challenge) = step else {

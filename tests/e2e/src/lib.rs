@@ -89,11 +89,6 @@ impl Stack {
         emulator::code_in(last, self.config.otp_length).unwrap_or_else(|| panic!("no code in {last:?}"))
     }
 
-    /// A code that is surely not `code`.
-    pub fn wrong(code: &str) -> String {
-        code.chars().map(|c| if c == '9' { '0' } else { ((c as u8) + 1) as char }).collect()
-    }
-
     /// Signs `phone` up and checks pre-sign-up confirmed it.
     pub async fn sign_up(&self, phone: &str) {
         let confirmed = self.client.sign_up(phone).await.unwrap_or_else(|e| panic!("sign-up of {phone}: {e}"));
