@@ -1,0 +1,336 @@
+#!/usr/bin/env python3
+"""Monthly cost of SMS sign-in for N monthly active users (MAU): this project against Cognito's own.
+
+Why this exists (issue #7): the project's case is "passwordless SMS sign-in on the cheap Lite tier".
+That claim needs numbers: what the Lite tier plus four Lambda triggers plus the SMS cost, against
+Cognito's built-in passwordless SMS sign-in, which needs the Essentials tier. SMS is the same on both
+sides (Cognito sends its codes through SNS / AWS End User Messaging at the same per-message price),
+so the difference is Lite + Lambda against Essentials.
+
+    python3 tools/cost_model.py                      # Markdown table for 10k, 100k, 1M MAU
+    python3 tools/cost_model.py --mau 50000 --sms-price-usd 0.0075 --sign-ins-per-user 8
+    python3 tools/cost_model.py --json               # the same, machine-readable
+    python3 tools/cost_model.py --help               # every input, each one overridable
+
+Standard library only (Python 3.11+). Every price sits in `Inputs` below with the date it was read
+and where; check them before you quote a result, AWS prices change. Where they came from (no live
+web was at hand when they were written down):
+
+- Cognito (Lite free tier and tiers up to 1M MAU, Essentials 0.015 and its free tier): a machine
+  transcription of aws.amazon.com/cognito/pricing dated 2026-09-20 (api-evangelist/amazon-cognito,
+  plans file). The Lite tiers above 1M MAU (0.00325, 0.0025) are the long-standing user-pool
+  prices, from memory. Accounts with older pools may have a 50,000 MAU free tier
+  (--lite-free-mau 50000).
+- Lambda: the long-standing arm64 prices as quoted by third-party pages (2024); INIT is billed on
+  custom runtimes such as provided.al2023 (and on every runtime since 2025-08-01).
+- SMS: not verified at all. 0.00883 is an assumed US price per message part (AWS fee plus carrier
+  pass-through fee); other countries cost several times more. Override it.
+
+Left out, all small next to the above: CloudWatch Logs for the functions' log lines, SNS request
+charges, sign-ins that fail or target unknown numbers (no SMS is sent for those), data transfer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+from dataclasses import dataclass, field
+
+TODAY = "2026-11-21"  # the day the defaults below were written down
+
+
+def _price(value, as_of: str, url: str, note: str = ""):
+    """A price: its value, the date it was read, where it comes from and how sure we are."""
+    return field(default=value, metadata={"as_of": as_of, "url": url, "note": note})
+
+
+def _param(value, note: str):
+    """A usage assumption (not a price): its value and why that default."""
+    return field(default=value, metadata={"note": note})
+
+
+# Cognito Lite volume tiers, per MAU, above the free tier: (upper MAU bound, USD per MAU). The
+# bounds are absolute MAU counts: 10,001-100,000 at 0.0055, 100,001-1,000,000 at 0.0046, ...
+LITE_TIERS = ((100_000, 0.0055), (1_000_000, 0.0046), (10_000_000, 0.00325), (math.inf, 0.0025))
+
+COGNITO_URL = "https://aws.amazon.com/cognito/pricing/"
+LAMBDA_URL = "https://aws.amazon.com/lambda/pricing/"
+SMS_URL = "https://aws.amazon.com/end-user-messaging/pricing/"
+COPY = "from a 2026-09-20 copy of the page, not read live"
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Every input of the model, prices first. Each field is a command-line option (--kebab-case)."""
+
+    # ---- prices, USD, us-east-1 (as_of: the date the figure was read; see each note) ----------
+    sms_price_usd: float = _price(
+        0.00883, TODAY, SMS_URL, "US, per SMS part, AWS fee + carrier fee; UNVERIFIED (assumed)")
+    lite_free_mau: int = _price(10_000, "2026-09-20", COGNITO_URL, "per account; " + COPY)
+    lite_tiers: tuple = _price(
+        LITE_TIERS, "2026-09-20", COGNITO_URL,
+        "bound:USD per MAU; the tiers up to 1M from that copy, those above 1M UNVERIFIED")
+    essentials_free_mau: int = _price(10_000, "2026-09-20", COGNITO_URL, "per account; " + COPY)
+    essentials_price_per_mau: float = _price(0.015, "2026-09-20", COGNITO_URL, "flat; " + COPY)
+    lambda_price_per_million_requests: float = _price(
+        0.20, "2024", LAMBDA_URL, "arm64 and x86_64; from third-party copies of the page")
+    lambda_price_per_gb_second: float = _price(
+        0.0000133334, "2024", LAMBDA_URL,
+        "arm64, first 7.5 billion GB-s a month; from third-party copies of the page")
+    lambda_free_requests: int = _price(1_000_000, "2024", LAMBDA_URL, "per month")
+    lambda_free_gb_seconds: float = _price(400_000, "2024", LAMBDA_URL, "per month")
+
+    # ---- usage assumptions ----------------------------------------------------------------------
+    sign_ins_per_user: float = _param(4.0, "sign-ins per MAU a month (a guess)")
+    sms_per_sign_in: float = _param(1.1, "resends included (a guess; MAX_SENDS caps it at 3)")
+    extra_rounds_per_sign_in: float = _param(
+        0.2, "wrong answers and resends; each adds a verify, a define and a create (a guess)")
+    new_user_fraction: float = _param(
+        0.1, "new users a month per MAU; pre-sign-up runs once each (a guess)")
+    memory_mb: int = _param(128, "MemorySize in template.yaml")
+    sns_publish_ms: float = _param(
+        30.0, "SNS Publish round trip inside AWS, added to each create that sends (an estimate)")
+    cold_start_fraction: float = _param(
+        0.05, "invocations that bill INIT + first invoke (a guess; AWS quotes <1% as typical)")
+    duration_scale: float = _param(
+        1.0, "multiplies the local timings; 128 MB gets ~1/14 vCPU, so try 10 for a worst case")
+    lambda_free_tier: bool = _param(
+        False, "Lambda's free tier counted here; off by default: the account may use it elsewhere")
+
+    def __post_init__(self):
+        """Refuse inputs the model cannot mean, rather than print a table from them."""
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
+                raise ValueError(f"{f.name} must not be negative (got {v})")
+        for name in ("new_user_fraction", "cold_start_fraction"):
+            if getattr(self, name) > 1:
+                raise ValueError(f"{name} is a fraction from 0 to 1 (got {getattr(self, name)})")
+        if self.sms_per_sign_in > 1 + self.extra_rounds_per_sign_in:
+            raise ValueError(
+                "sms_per_sign_in cannot exceed 1 + extra_rounds_per_sign_in: every SMS is sent by "
+                f"a create-auth-challenge round (got {self.sms_per_sign_in} SMS, "
+                f"{1 + self.extra_rounds_per_sign_in} rounds)")
+        bounds = [b for b, _ in self.lite_tiers]
+        if bounds != sorted(bounds) or not bounds or bounds[-1] != math.inf:
+            raise ValueError("lite_tiers need ascending upper bounds, the last one inf")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """One trigger's measured times in ms: warm invoke p50, cold start (spawn to ready), first invoke."""
+
+    warm_p50: float
+    cold_start: float
+    first_invoke: float
+
+
+# README.md "Performance" (make bench, local Lambda Runtime API harness, 2,000 warm invokes, 20
+# starts). They include the harness's ~0.1 ms loopback round trip, and create's include a publish
+# to a local SNS endpoint (0.106 ms), so they overstate a little; every one still bills as 1 ms.
+MEASURED_MS = {
+    "pre-sign-up": Timing(0.217, 1.722, 0.283),
+    "define-auth-challenge": Timing(0.210, 1.621, 0.272),
+    "create-auth-challenge": Timing(0.483, 1.761, 5.469),
+    "verify-auth-challenge": Timing(0.206, 1.315, 0.232),
+}
+
+
+def billed_ms(duration_ms: float) -> int:
+    """Lambda bills each invocation's duration rounded up to the next whole ms, 1 ms at least.
+
+    The duration is rounded to the microsecond first so float noise (3.0000000000000004) does not
+    bill an extra ms.
+    """
+    return max(1, math.ceil(round(duration_ms, 6)))
+
+
+def expected_billed_ms(t: Timing, inp: Inputs, extra_ms: float = 0.0) -> float:
+    """Mean billed ms of one invocation: warm ones bill the warm p50, cold ones INIT + first invoke.
+
+    `extra_ms` is time spent waiting on another service (create's SNS Publish); it is not scaled.
+    """
+    warm = billed_ms(t.warm_p50 * inp.duration_scale + extra_ms)
+    cold = billed_ms((t.cold_start + t.first_invoke) * inp.duration_scale + extra_ms)
+    return (1 - inp.cold_start_fraction) * warm + inp.cold_start_fraction * cold
+
+
+def invocations_per_sign_in(extra_rounds: float) -> dict[str, float]:
+    """Trigger invocations per sign-in with CUSTOM_AUTH.
+
+    A first-try sign-in: define (empty session) -> create -> [answer] verify -> define (tokens), so
+    define twice, create and verify once. Every further round (wrong answer, resend) adds one
+    verify, one define and one create.
+    """
+    rounds = 1 + extra_rounds
+    return {"define-auth-challenge": 1 + rounds, "create-auth-challenge": rounds,
+            "verify-auth-challenge": rounds}
+
+
+def lambda_usage(mau: float, inp: Inputs) -> tuple[float, float]:
+    """(requests, GB-seconds) a month for the four triggers."""
+    sign_ins = mau * inp.sign_ins_per_user
+    new_users = mau * inp.new_user_fraction
+    per = invocations_per_sign_in(inp.extra_rounds_per_sign_in)
+    m = MEASURED_MS
+    create = m["create-auth-challenge"]
+    # Creates that send an SMS wait for SNS; the others (wrong answer, resend inside the cooldown)
+    # send nothing.
+    ms_per_sign_in = (
+        per["define-auth-challenge"] * expected_billed_ms(m["define-auth-challenge"], inp)
+        + per["verify-auth-challenge"] * expected_billed_ms(m["verify-auth-challenge"], inp)
+        + inp.sms_per_sign_in * expected_billed_ms(create, inp, inp.sns_publish_ms)
+        + (per["create-auth-challenge"] - inp.sms_per_sign_in) * expected_billed_ms(create, inp))
+    requests = sign_ins * sum(per.values()) + new_users
+    billed = sign_ins * ms_per_sign_in + new_users * expected_billed_ms(m["pre-sign-up"], inp)
+    gb_seconds = billed / 1000 * inp.memory_mb / 1024
+    return requests, gb_seconds
+
+
+def lambda_cost(requests: float, gb_seconds: float, inp: Inputs) -> float:
+    """USD for Lambda: per request plus per GB-second, less the free tier when it is turned on."""
+    if inp.lambda_free_tier:
+        requests = max(0.0, requests - inp.lambda_free_requests)
+        gb_seconds = max(0.0, gb_seconds - inp.lambda_free_gb_seconds)
+    return (requests * inp.lambda_price_per_million_requests / 1_000_000
+            + gb_seconds * inp.lambda_price_per_gb_second)
+
+
+def tiered_cost(mau: float, free_mau: float, tiers) -> float:
+    """USD for `mau` users: the first `free_mau` cost nothing, then each tier's price up to its bound."""
+    cost, lower = 0.0, free_mau
+    for upper, price in tiers:
+        cost += max(0.0, min(mau, upper) - lower) * price
+        lower = max(lower, upper)
+    return cost
+
+
+def model(mau: float, inp: Inputs) -> dict:
+    """One row: every figure for `mau` monthly active users."""
+    sign_ins = mau * inp.sign_ins_per_user
+    sms = sign_ins * inp.sms_per_sign_in
+    sms_usd = sms * inp.sms_price_usd
+    requests, gb_seconds = lambda_usage(mau, inp)
+    lambda_usd = lambda_cost(requests, gb_seconds, inp)
+    lite_usd = tiered_cost(mau, inp.lite_free_mau, inp.lite_tiers)
+    essentials_usd = tiered_cost(mau, inp.essentials_free_mau,
+                                 ((math.inf, inp.essentials_price_per_mau),))
+    project = sms_usd + lambda_usd + lite_usd
+    essentials_total = sms_usd + essentials_usd
+    return {
+        "mau": mau, "sign_ins": sign_ins, "sms": sms, "sms_usd": sms_usd,
+        "lambda_requests": requests, "lambda_gb_seconds": gb_seconds, "lambda_usd": lambda_usd,
+        "cognito_lite_usd": lite_usd, "project_total_usd": project,
+        "cognito_essentials_usd": essentials_usd, "essentials_total_usd": essentials_total,
+        "difference_usd": essentials_total - project,
+    }
+
+
+# ---- output ---------------------------------------------------------------------------------
+
+
+def _usd(x: float) -> str:
+    return f"-${-x:,.2f}" if x < 0 else f"${x:,.2f}"
+
+
+def _num(v) -> str:
+    """Small prices in plain decimals (0.0000133334, not 1.33334e-05)."""
+    if isinstance(v, float) and 0 < v < 0.001:
+        return f"{v:.10f}".rstrip("0")
+    return str(v)
+
+
+def _tiers_str(tiers) -> str:
+    return ",".join(f"{'inf' if b == math.inf else int(b)}:{p:g}" for b, p in tiers)
+
+
+def markdown(rows: list[dict], inp: Inputs) -> str:
+    """The table, then the inputs it used, each price with its date and source."""
+    out = ["| MAU | sign-ins | SMS sent | SMS | Lambda | Cognito Lite | this project total "
+           "| Cognito Essentials | Essentials total (with SMS) | difference (Essentials − this) |",
+           "|" + "---:|" * 10]
+    for r in rows:
+        out.append("| " + " | ".join([
+            f"{r['mau']:,.0f}", f"{r['sign_ins']:,.0f}", f"{r['sms']:,.0f}", _usd(r["sms_usd"]),
+            _usd(r["lambda_usd"]), _usd(r["cognito_lite_usd"]), _usd(r["project_total_usd"]),
+            _usd(r["cognito_essentials_usd"]), _usd(r["essentials_total_usd"]),
+            _usd(r["difference_usd"])]) + " |")
+    out += ["", "Monthly USD, us-east-1. A positive difference is what this project saves.", "",
+            "Inputs:", ""]
+    for f in dataclasses.fields(inp):
+        v = getattr(inp, f.name)
+        shown = _tiers_str(v) if f.name == "lite_tiers" else _num(v)
+        meta = f.metadata
+        where = f"; as of {meta['as_of']}, {meta['url']}" if "url" in meta else ""
+        out.append(f"- `--{f.name.replace('_', '-')}` {shown}{where}: {meta['note']}")
+    t = ", ".join(f"{k} {v.warm_p50}/{v.cold_start}/{v.first_invoke}" for k, v in MEASURED_MS.items())
+    out.append(f"- measured ms (warm p50 / cold start / first invoke, README Performance): {t}")
+    return "\n".join(out)
+
+
+def as_json(rows: list[dict], inp: Inputs) -> str:
+    """Rows and inputs (with dates and sources) as JSON; infinite tier bounds become null."""
+    inputs = {}
+    for f in dataclasses.fields(inp):
+        v = getattr(inp, f.name)
+        if f.name == "lite_tiers":
+            v = [[None if b == math.inf else b, p] for b, p in v]
+        inputs[f.name] = {"value": v, **f.metadata}
+    measured = {k: dataclasses.asdict(v) for k, v in MEASURED_MS.items()}
+    return json.dumps({"rows": rows, "inputs": inputs, "measured_ms": measured}, indent=2)
+
+
+# ---- command line -----------------------------------------------------------------------------
+
+
+def parse_tiers(text: str) -> tuple:
+    """'100000:0.0055,inf:0.0025' -> ((100000, 0.0055), (inf, 0.0025))."""
+    tiers = []
+    for part in text.split(","):
+        bound, price = part.split(":")
+        tiers.append((math.inf if bound.strip() == "inf" else int(bound), float(price)))
+    return tuple(tiers)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """One option per `Inputs` field, so no price or assumption is out of reach."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--mau", default="10000,100000,1000000",
+                   help="comma-separated monthly active user counts, one row each")
+    p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    for f in dataclasses.fields(Inputs):
+        flag = "--" + f.name.replace("_", "-")
+        meta = f.metadata
+        help_ = meta["note"] + (f" [{meta['url']}, as of {meta['as_of']}]" if "url" in meta else "")
+        help_ = help_.replace("%", "%%")
+        if f.name == "lite_tiers":
+            p.add_argument(flag, type=parse_tiers, default=f.default,
+                           help=help_ + f" (e.g. {_tiers_str(f.default)})")
+        elif isinstance(f.default, bool):
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default,
+                           help=help_)
+        else:
+            p.add_argument(flag, type=type(f.default), default=f.default, help=help_)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        inp = Inputs(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Inputs)})
+        maus = [float(x) for x in args.mau.split(",") if x.strip()]
+        maus = [int(m) if m.is_integer() else m for m in maus]
+    except ValueError as e:
+        parser.error(str(e))
+    rows = [model(m, inp) for m in maus]
+    print(as_json(rows, inp) if args.json else markdown(rows, inp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

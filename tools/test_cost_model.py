@@ -1,0 +1,182 @@
+"""Tests for tools/cost_model.py: hand-computed cases, so a wrong tier, a lost rounding or a
+miscounted invocation shows up as a wrong number.
+
+    python3 -m unittest tools/test_cost_model.py      # from the repository root
+"""
+
+import contextlib
+import io
+import json
+import math
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cost_model as cm  # noqa: E402
+
+# Zero cold starts, no new users, one SMS and one round per sign-in: the simplest sign-in.
+PLAIN = dict(cold_start_fraction=0.0, new_user_fraction=0.0, sms_per_sign_in=1.0,
+             extra_rounds_per_sign_in=0.0, sign_ins_per_user=1.0)
+
+
+class BilledDuration(unittest.TestCase):
+    def test_rounds_up_to_whole_ms(self):
+        self.assertEqual(cm.billed_ms(0.2), 1)
+        self.assertEqual(cm.billed_ms(1.0), 1)
+        self.assertEqual(cm.billed_ms(1.0001), 2)
+        self.assertEqual(cm.billed_ms(0.483 + 30), 31)
+
+    def test_at_least_one_ms(self):
+        self.assertEqual(cm.billed_ms(0.0), 1)
+
+    def test_float_noise_does_not_bill_an_extra_ms(self):
+        self.assertEqual(cm.billed_ms(0.1 * 3 * 10), 3)  # 3.0000000000000004
+
+    def test_cold_invocations_bill_init_plus_first_invoke(self):
+        define = cm.MEASURED_MS["define-auth-challenge"]
+        inp = cm.Inputs(cold_start_fraction=1.0)
+        self.assertEqual(cm.expected_billed_ms(define, inp), 2)  # ceil(1.621 + 0.272)
+        create = cm.MEASURED_MS["create-auth-challenge"]
+        self.assertEqual(cm.expected_billed_ms(create, inp, 30), 38)  # ceil(1.761+5.469+30)
+        half = cm.Inputs(cold_start_fraction=0.5)
+        self.assertAlmostEqual(cm.expected_billed_ms(define, half), 1.5)  # (1 + 2) / 2
+
+    def test_duration_scale_applies_to_measured_time_not_to_sns(self):
+        create = cm.MEASURED_MS["create-auth-challenge"]
+        inp = cm.Inputs(cold_start_fraction=0.0, duration_scale=10)
+        self.assertEqual(cm.expected_billed_ms(create, inp), 5)  # ceil(4.83)
+        self.assertEqual(cm.expected_billed_ms(create, inp, 30), 35)  # ceil(4.83 + 30)
+
+
+class CognitoTiers(unittest.TestCase):
+    def lite(self, mau, free=10_000):
+        return cm.tiered_cost(mau, free, cm.LITE_TIERS)
+
+    def test_free_tier(self):
+        self.assertEqual(self.lite(0), 0)
+        self.assertEqual(self.lite(10_000), 0)
+        self.assertAlmostEqual(self.lite(10_001), 0.0055)
+
+    def test_tier_boundaries(self):
+        self.assertAlmostEqual(self.lite(100_000), 90_000 * 0.0055)  # 495
+        self.assertAlmostEqual(self.lite(100_001), 495 + 0.0046)
+        self.assertAlmostEqual(self.lite(1_000_000), 495 + 900_000 * 0.0046)  # 4,635
+        self.assertAlmostEqual(self.lite(1_000_001), 4635 + 0.00325)
+        self.assertAlmostEqual(self.lite(10_000_000), 4635 + 9_000_000 * 0.00325)  # 33,885
+        self.assertAlmostEqual(self.lite(10_001_000), 33_885 + 1000 * 0.0025)
+
+    def test_larger_free_tier_shortens_the_first_paid_tier(self):
+        self.assertAlmostEqual(self.lite(100_000, free=50_000), 50_000 * 0.0055)  # 275
+        self.assertEqual(self.lite(150_000, free=200_000), 0)
+
+    def test_essentials_is_flat_above_its_free_tier(self):
+        row = cm.model(100_000, cm.Inputs())
+        self.assertAlmostEqual(row["cognito_essentials_usd"], 90_000 * 0.015)  # 1,350
+        self.assertEqual(cm.model(10_000, cm.Inputs())["cognito_essentials_usd"], 0)
+
+    def test_parse_tiers(self):
+        self.assertEqual(cm.parse_tiers("100000:0.0055,inf:0.0025"),
+                         ((100_000, 0.0055), (math.inf, 0.0025)))
+
+
+class Invocations(unittest.TestCase):
+    def test_first_try_sign_in_is_four_invocations(self):
+        self.assertEqual(cm.invocations_per_sign_in(0), {
+            "define-auth-challenge": 2, "create-auth-challenge": 1, "verify-auth-challenge": 1})
+
+    def test_each_extra_round_adds_verify_define_create(self):
+        self.assertEqual(sum(cm.invocations_per_sign_in(1).values()), 7)
+        self.assertEqual(cm.invocations_per_sign_in(1)["define-auth-challenge"], 3)
+
+    def test_requests_include_pre_sign_up_per_new_user(self):
+        inp = cm.Inputs(**{**PLAIN, "new_user_fraction": 0.5})
+        requests, _ = cm.lambda_usage(1000, inp)
+        self.assertAlmostEqual(requests, 1000 * 4 + 500)
+
+
+class LambdaCost(unittest.TestCase):
+    def test_small_case_by_hand(self):
+        # 1,000 sign-ins: define 2 x 1 ms, verify 1 ms, create with SMS ceil(0.483 + 30) = 31 ms.
+        inp = cm.Inputs(**PLAIN)
+        requests, gb_s = cm.lambda_usage(1000, inp)
+        self.assertAlmostEqual(requests, 4000)
+        self.assertAlmostEqual(gb_s, 1000 * 0.034 * 128 / 1024)  # 4.25 GB-s
+        self.assertAlmostEqual(cm.lambda_cost(requests, gb_s, inp),
+                               4000 * 0.20 / 1e6 + 4.25 * 0.0000133334)
+
+    def test_create_rounds_without_sms_do_not_wait_for_sns(self):
+        # One extra round, still one SMS: a second create of 1 ms, plus a define and a verify.
+        inp = cm.Inputs(**{**PLAIN, "extra_rounds_per_sign_in": 1.0})
+        _, gb_s = cm.lambda_usage(1000, inp)
+        self.assertAlmostEqual(gb_s, 1000 * (3 + 2 + 31 + 1) / 1000 * 0.125)
+
+    def test_free_tier_off_by_default(self):
+        self.assertFalse(cm.Inputs().lambda_free_tier)
+        self.assertAlmostEqual(cm.lambda_cost(1000, 10, cm.Inputs()),
+                               1000 * 0.2 / 1e6 + 10 * 0.0000133334)
+
+    def test_free_tier_when_on(self):
+        inp = cm.Inputs(lambda_free_tier=True)
+        self.assertEqual(cm.lambda_cost(1_000_000, 400_000, inp), 0)
+        self.assertAlmostEqual(cm.lambda_cost(1_500_000, 500_000, inp),
+                               500_000 * 0.2 / 1e6 + 100_000 * 0.0000133334)  # 1.43334
+
+
+class Rows(unittest.TestCase):
+    def test_ten_thousand_mau_with_defaults(self):
+        row = cm.model(10_000, cm.Inputs())
+        self.assertEqual(row["sign_ins"], 40_000)
+        self.assertAlmostEqual(row["sms"], 44_000)
+        self.assertAlmostEqual(row["sms_usd"], 44_000 * 0.00883)  # 388.52
+        self.assertEqual(row["cognito_lite_usd"], 0)
+        self.assertAlmostEqual(row["project_total_usd"], row["sms_usd"] + row["lambda_usd"])
+        self.assertAlmostEqual(row["difference_usd"], -row["lambda_usd"])
+
+    def test_one_million_mau_difference(self):
+        row = cm.model(1_000_000, cm.Inputs(sms_price_usd=0.0))
+        self.assertAlmostEqual(row["difference_usd"], 14_850 - 4_635 - row["lambda_usd"])
+
+    def test_sms_beyond_rounds_is_refused(self):
+        with self.assertRaises(ValueError):
+            cm.Inputs(sms_per_sign_in=1.5, extra_rounds_per_sign_in=0.2)
+        with self.assertRaises(ValueError):
+            cm.Inputs(cold_start_fraction=1.5)
+
+
+class CommandLine(unittest.TestCase):
+    def run_main(self, *argv):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            self.assertEqual(cm.main(list(argv)), 0)
+        return out.getvalue()
+
+    def test_overrides_reach_the_model(self):
+        data = json.loads(self.run_main("--json", "--mau", "20000", "--sms-price-usd", "0.01",
+                                        "--sign-ins-per-user", "2", "--lite-free-mau", "0"))
+        (row,) = data["rows"]
+        self.assertEqual(row["mau"], 20_000)
+        self.assertAlmostEqual(row["sms_usd"], 20_000 * 2 * 1.1 * 0.01)  # 440
+        self.assertAlmostEqual(row["cognito_lite_usd"], 20_000 * 0.0055)  # 110
+        self.assertEqual(data["inputs"]["sms_price_usd"]["value"], 0.01)
+        self.assertIn("url", data["inputs"]["essentials_price_per_mau"])
+        self.assertIsNone(data["inputs"]["lite_tiers"]["value"][-1][0])
+
+    def test_every_input_has_an_option(self):
+        text = self.run_main("--mau", "10000")
+        for f in cm.dataclasses.fields(cm.Inputs):
+            self.assertIn(f"`--{f.name.replace('_', '-')}`", text)
+
+    def test_markdown_default_rows(self):
+        lines = self.run_main().splitlines()
+        self.assertTrue(lines[0].startswith("| MAU | sign-ins |"))
+        self.assertTrue(lines[2].startswith("| 10,000 | 40,000 | 44,000 | $388.52 |"))
+        self.assertTrue(lines[4].startswith("| 1,000,000 |"))
+
+    def test_lambda_free_tier_flag(self):
+        data = json.loads(self.run_main("--json", "--mau", "10000", "--lambda-free-tier"))
+        self.assertEqual(data["rows"][0]["lambda_usd"], 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
