@@ -10,6 +10,7 @@ use std::ops::RangeInclusive;
 use crate::code::{self, Code};
 use crate::message::MessageTemplate;
 use crate::phone::{CountryAllowList, PhoneNumber};
+use crate::send_limit::PerNumberLimits;
 
 /// A configuration value that is not allowed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,6 +41,13 @@ pub struct Config {
     pub test_numbers: TestNumbers,
     /// Whether pre-sign-up marks `phone_number_verified` (`AUTO_VERIFY_PHONE`).
     pub auto_verify_phone: bool,
+    /// The DynamoDB table that counts SMS per number across sign-ins (`SEND_LIMIT_TABLE`);
+    /// `None` turns the per-number limit off.
+    pub send_limit_table: Option<String>,
+    /// SMS per number per hour and per day (`MAX_SMS_PER_NUMBER_PER_HOUR`, `..._PER_DAY`).
+    pub per_number: PerNumberLimits,
+    /// CloudWatch namespace of the embedded metrics (`METRICS_NAMESPACE`).
+    pub metrics_namespace: String,
 }
 
 /// What goes into, and onto, each SMS.
@@ -162,6 +170,51 @@ impl Config {
             Some(v) => return Err(invalid("AUTO_VERIFY_PHONE", v, "true or false")),
         };
 
+        let send_limit_table = match get("SEND_LIMIT_TABLE") {
+            None => None,
+            Some(raw) => {
+                // DynamoDB's rule for table names.
+                let ok = (3..=255).contains(&raw.len())
+                    && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+                if !ok {
+                    return Err(invalid(
+                        "SEND_LIMIT_TABLE",
+                        &raw,
+                        "a DynamoDB table name: 3 to 255 of A-Z a-z 0-9 _ . -",
+                    ));
+                }
+                Some(raw)
+            }
+        };
+        let per_hour = number(&get, "MAX_SMS_PER_NUMBER_PER_HOUR", 5, 1..=100)? as u32;
+        let per_day = number(&get, "MAX_SMS_PER_NUMBER_PER_DAY", 10, 1..=1000)? as u32;
+        if per_day < per_hour {
+            let raw = get("MAX_SMS_PER_NUMBER_PER_DAY").unwrap_or_default();
+            return Err(invalid(
+                "MAX_SMS_PER_NUMBER_PER_DAY",
+                &raw,
+                format!("at least MAX_SMS_PER_NUMBER_PER_HOUR ({per_hour})"),
+            ));
+        }
+
+        let metrics_namespace = match get("METRICS_NAMESPACE") {
+            None => DEFAULT_METRICS_NAMESPACE.to_owned(),
+            Some(raw) => {
+                // CloudWatch's rule for namespaces; `AWS/` is AWS's own.
+                let ok = raw.len() <= 255
+                    && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/#: ".contains(&b))
+                    && !raw.starts_with("AWS/");
+                if !ok {
+                    return Err(invalid(
+                        "METRICS_NAMESPACE",
+                        &raw,
+                        "a CloudWatch namespace: up to 255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/",
+                    ));
+                }
+                raw.trim().to_owned()
+            }
+        };
+
         Ok(Self {
             otp_length,
             otp_ttl_seconds,
@@ -172,9 +225,15 @@ impl Config {
             sms: SmsSettings { template, app_name, sender_id, origination_number, webotp_domain },
             test_numbers,
             auto_verify_phone,
+            send_limit_table,
+            per_number: PerNumberLimits { per_hour, per_day },
+            metrics_namespace,
         })
     }
 }
+
+/// The metrics' namespace when `METRICS_NAMESPACE` is not set.
+pub const DEFAULT_METRICS_NAMESPACE: &str = "SmsPasswordless";
 
 impl Default for Config {
     /// The defaults of the spec, as if no variable were set.
@@ -247,6 +306,42 @@ mod tests {
         assert_eq!(c.allowed_countries, CountryAllowList::default());
         assert_eq!(c.sms.sender_id, None);
         assert_eq!(c.sms.webotp_domain, None);
+        assert_eq!(c.send_limit_table, None);
+        assert_eq!(c.per_number, PerNumberLimits { per_hour: 5, per_day: 10 });
+        assert_eq!(c.metrics_namespace, "SmsPasswordless");
+    }
+
+    #[test]
+    fn per_number_limits_and_their_table() {
+        let c = parse(&[
+            ("SEND_LIMIT_TABLE", "sms-passwordless-SendLimits-1A2B"),
+            ("MAX_SMS_PER_NUMBER_PER_HOUR", "3"),
+            ("MAX_SMS_PER_NUMBER_PER_DAY", "3"),
+        ])
+        .unwrap();
+        assert_eq!(c.send_limit_table.as_deref(), Some("sms-passwordless-SendLimits-1A2B"));
+        assert_eq!(c.per_number, PerNumberLimits { per_hour: 3, per_day: 3 });
+
+        let err = parse(&[("MAX_SMS_PER_NUMBER_PER_HOUR", "6"), ("MAX_SMS_PER_NUMBER_PER_DAY", "5")]).unwrap_err();
+        assert_eq!(err.var, "MAX_SMS_PER_NUMBER_PER_DAY");
+        assert!(err.to_string().contains("at least MAX_SMS_PER_NUMBER_PER_HOUR (6)"), "{err}");
+        assert_eq!(parse(&[("MAX_SMS_PER_NUMBER_PER_HOUR", "6")]).unwrap().per_number.per_day, 10);
+        for (var, value) in [
+            ("SEND_LIMIT_TABLE", "ab"),
+            ("SEND_LIMIT_TABLE", "my table"),
+            ("MAX_SMS_PER_NUMBER_PER_HOUR", "0"),
+            ("MAX_SMS_PER_NUMBER_PER_DAY", "1001"),
+        ] {
+            assert_eq!(parse(&[(var, value)]).unwrap_err().var, var, "{var}={value}");
+        }
+    }
+
+    #[test]
+    fn the_metrics_namespace_follows_cloudwatch_rules() {
+        assert_eq!(parse(&[("METRICS_NAMESPACE", "Acme/Sign-in #1")]).unwrap().metrics_namespace, "Acme/Sign-in #1");
+        for bad in ["AWS/Cognito", "Acme\\SignIn", "é"] {
+            assert_eq!(parse(&[("METRICS_NAMESPACE", bad)]).unwrap_err().var, "METRICS_NAMESPACE", "{bad}");
+        }
     }
 
     #[test]

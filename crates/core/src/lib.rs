@@ -3,17 +3,23 @@
 //! - [`challenge`]: the sign-in state machine, pure (no I/O, time passed in).
 //! - [`code`], [`phone`], [`message`], [`metadata`]: the values it works with.
 //! - [`config`]: environment variables, parsed and checked once.
-//! - [`sms`]: the SMS sender trait, a fake, and Amazon SNS (feature `sns`).
+//! - [`sms`]: the SMS sender trait, a fake, and Amazon SNS (feature `aws`).
+//! - [`send_limit`]: SMS per phone number across sign-ins, in memory or in DynamoDB (feature `aws`).
+//! - [`metrics`]: CloudWatch embedded-metric lines of what each invocation did.
 //! - [`triggers`]: Cognito's four events in, responses out.
 //! - [`runtime`]: logging, configuration loading and the clock for the binaries.
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod challenge;
 pub mod code;
 pub mod config;
 pub mod message;
 pub mod metadata;
+pub mod metrics;
 pub mod phone;
 pub mod runtime;
+pub mod send_limit;
 pub mod sms;
 pub mod triggers;
 

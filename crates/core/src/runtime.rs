@@ -1,6 +1,11 @@
-//! What every trigger binary does at start-up: JSON logs, the configuration read once, the clock.
+//! What every trigger binary does: JSON logs and the configuration read once at start-up, the
+//! clock, and one metrics line per invocation.
 
+use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use tracing::{Level, Subscriber};
 use tracing_subscriber::filter::Targets;
@@ -8,6 +13,8 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::prelude::*;
 
 use crate::config::{Config, ConfigError};
+use crate::metrics::{self, Metrics};
+use crate::triggers::{self, TriggerError};
 
 /// Structured JSON logs on stdout (Lambda ships them to CloudWatch).
 ///
@@ -66,4 +73,26 @@ pub fn load_config() -> Result<Config, ConfigError> {
 /// look fresh but never valid past its expiry).
 pub fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Runs a synchronous trigger on a raw event and writes what it counted (see [`emit_metrics`]).
+pub fn handle_counted<E: DeserializeOwned>(
+    payload: Value,
+    config: &Config,
+    handle: impl FnOnce(E, &mut Metrics) -> Result<E, TriggerError>,
+) -> Result<E, TriggerError> {
+    let user_pool_id = metrics::user_pool_id(&payload).to_owned();
+    let mut counts = Metrics::default();
+    let result = triggers::from_json(payload).and_then(|event| handle(event, &mut counts));
+    emit_metrics(&counts, config, &user_pool_id);
+    result
+}
+
+/// Writes an invocation's counts as one CloudWatch embedded-metric line on stdout, next to the
+/// logs; nothing if it counted nothing. A failed write is dropped: metrics never fail a sign-in.
+pub fn emit_metrics(counts: &Metrics, config: &Config, user_pool_id: &str) {
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    if let Some(line) = counts.to_emf(&config.metrics_namespace, user_pool_id, now_ms) {
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    }
 }

@@ -6,7 +6,10 @@
 //!   "env": { "MAX_SENDS": "1" },          // configuration for this event (optional)
 //!   "now": 1763700000,                    // the clock, in Unix seconds
 //!   "smsFails": false,                    // create: the SMS sender fails (optional)
+//!   "sendLimit": "reached",               // create: the per-number limit refuses, or is
+//!                                         //   "unavailable" (optional; default: no limit)
 //!   "sms": 1,                             // create: how many SMS go out
+//!   "metrics": { "SmsSent": 1 },          // what the invocation counts; unnamed ones stay 0
 //!   "expect": {
 //!     "response": { ... },                // a subset of the response; "<any>" matches any value
 //!     "error": "substring",               // or: the handler refuses, with this in the message
@@ -23,6 +26,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 use sms_otp_core::Config;
+use sms_otp_core::metrics::{Metric, Metrics};
+use sms_otp_core::send_limit::testing::InMemoryLimiter;
+use sms_otp_core::send_limit::{LimitError, PerNumberLimits};
 use sms_otp_core::sms::SendError;
 use sms_otp_core::sms::testing::{RecordingSender, SentSms};
 use sms_otp_core::triggers::create::CreateContext;
@@ -36,8 +42,17 @@ struct Expectation {
     now: u64,
     #[serde(default)]
     sms_fails: bool,
+    send_limit: Option<SendLimit>,
     sms: Option<usize>,
+    metrics: Option<HashMap<String, u32>>,
     expect: Expect,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+enum SendLimit {
+    Reached,
+    Unavailable,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +69,7 @@ struct Expect {
 struct Outcome {
     result: Result<Value, String>,
     sms: Vec<SentSms>,
+    metrics: Metrics,
 }
 
 fn events_dir() -> PathBuf {
@@ -68,26 +84,36 @@ fn respond<T: serde::Serialize, E: std::fmt::Display>(result: Result<T, E>) -> R
 fn run(trigger: &str, event: Value, exp: &Expectation) -> Outcome {
     let config = Config::from_lookup(|name| exp.env.get(name).cloned()).expect("the expectation's env is valid");
     let mut sms = Vec::new();
+    let mut metrics = Metrics::default();
+    let m = &mut metrics;
     let result = match trigger {
-        "pre-sign-up" => respond(from_json(event).and_then(|e| pre_sign_up::handle(e, &config))),
-        "define-auth-challenge" => respond(from_json(event).and_then(|e| define::handle(e, &config))),
-        "verify-auth-challenge" => respond(from_json(event).and_then(|e| verify::handle(e, &config, exp.now))),
+        "pre-sign-up" => respond(from_json(event).and_then(|e| pre_sign_up::handle(e, &config, m))),
+        "define-auth-challenge" => respond(from_json(event).and_then(|e| define::handle(e, &config, m))),
+        "verify-auth-challenge" => respond(from_json(event).and_then(|e| verify::handle(e, &config, exp.now, m))),
         "create-auth-challenge" => {
             let sender = RecordingSender::new();
             if exp.sms_fails {
                 sender.fail_with(SendError::Refused { code: "Throttling".into() });
             }
-            let ctx = CreateContext::with_decoy_delay(config, sender, Duration::ZERO);
+            let limiter = match exp.send_limit {
+                // Limits of 0: every reservation is refused, as for a number that has had its SMS.
+                Some(SendLimit::Reached) => InMemoryLimiter::new(PerNumberLimits { per_hour: 0, per_day: 0 }),
+                _ => InMemoryLimiter::new(config.per_number),
+            };
+            if let Some(SendLimit::Unavailable) = exp.send_limit {
+                limiter.fail_with(LimitError::Timeout);
+            }
+            let ctx = CreateContext::with_decoy_delay(config, sender, Duration::ZERO).with_send_limit(limiter);
             let result = match from_json(event) {
                 Err(e) => Err(e.to_string()),
-                Ok(e) => respond(block_on(create::handle(e, &ctx, exp.now))),
+                Ok(e) => respond(block_on(create::handle(e, &ctx, exp.now, m))),
             };
             sms = ctx.sender.sent();
             result
         }
         other => panic!("events/{other}: no trigger of that name"),
     };
-    Outcome { result, sms }
+    Outcome { result, sms, metrics }
 }
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -124,6 +150,16 @@ fn check(trigger: &str, event: Value, exp: &Expectation) -> Vec<String> {
     }
     if trigger == "create-auth-challenge" {
         check_create(&outcome, exp, &mut errors);
+    }
+    let want = exp.metrics.clone().unwrap_or_default();
+    for name in want.keys().filter(|name| !Metric::ALL.iter().any(|m| m.name() == name.as_str())) {
+        errors.push(format!("the expectation names an unknown metric {name}"));
+    }
+    for metric in Metric::ALL {
+        let (got, expected) = (outcome.metrics.get(metric), want.get(metric.name()).copied().unwrap_or(0));
+        if got != expected {
+            errors.push(format!("metric {}: counted {got}, expected {expected}", metric.name()));
+        }
     }
     errors
 }

@@ -7,6 +7,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use sms_otp_core::Config;
 use sms_otp_core::metadata::ChallengeState;
+use sms_otp_core::metrics::Metrics;
 use sms_otp_core::triggers::{define, from_json, pre_sign_up, verify};
 
 const NOW: u64 = 1_763_700_000;
@@ -92,7 +93,7 @@ proptest! {
         event["request"] = json!({"userAttributes": attributes, "session": session, "userNotFound": user_not_found, "clientMetadata": metadata});
         event["response"] = json!({});
         let session = event["request"]["session"].clone();
-        if let Ok(out) = from_json(event).and_then(|e| define::handle(e, &Config::default())) {
+        if let Ok(out) = from_json(event).and_then(|e| define::handle(e, &Config::default(), &mut Metrics::default())) {
             let response = &out.response;
             if response.issue_tokens {
                 prop_assert!(!user_not_found, "tokens for an unknown user");
@@ -117,7 +118,7 @@ proptest! {
             "privateChallengeParameters": {"code": code.clone(), "expiresAt": expires_at.clone()},
             "challengeAnswer": answer.clone(), "userNotFound": user_not_found, "clientMetadata": metadata.clone()});
         event["response"] = json!({"answerCorrect": null});
-        let out = from_json(event).and_then(|e| verify::handle(e, &Config::default(), NOW));
+        let out = from_json(event).and_then(|e| verify::handle(e, &Config::default(), NOW, &mut Metrics::default()));
         if out.is_ok_and(|out| out.response.answer_correct) {
             let code = code.as_str().unwrap_or_default();
             prop_assert_eq!(answer.as_str().map(str::trim), Some(code));
@@ -137,9 +138,9 @@ proptest! {
             map.insert("request".into(), request);
         }
         for e in [event, with_request] {
-            let _ = from_json(e.clone()).and_then(|e| define::handle(e, &Config::default()));
-            let _ = from_json(e.clone()).and_then(|e| verify::handle(e, &Config::default(), NOW));
-            let _ = from_json(e).and_then(|e| pre_sign_up::handle(e, &Config::default()));
+            let _ = from_json(e.clone()).and_then(|e| define::handle(e, &Config::default(), &mut Metrics::default()));
+            let _ = from_json(e.clone()).and_then(|e| verify::handle(e, &Config::default(), NOW, &mut Metrics::default()));
+            let _ = from_json(e).and_then(|e| pre_sign_up::handle(e, &Config::default(), &mut Metrics::default()));
         }
     }
 
@@ -160,14 +161,14 @@ proptest! {
             "define-auth-challenge" => {
                 let session = event["request"]["session"].clone();
                 let unknown = event["request"]["userNotFound"] == true;
-                let out = from_json(event).and_then(|e| define::handle(e, &Config::default()));
+                let out = from_json(event).and_then(|e| define::handle(e, &Config::default(), &mut Metrics::default()));
                 if out.is_ok_and(|out| out.response.issue_tokens) {
                     prop_assert!(!unknown && ends_in_a_correct_round_of_ours(&session));
                 }
             }
             "verify-auth-challenge" => {
                 let request = event["request"].clone();
-                let out = from_json(event).and_then(|e| verify::handle(e, &Config::default(), NOW));
+                let out = from_json(event).and_then(|e| verify::handle(e, &Config::default(), NOW, &mut Metrics::default()));
                 if out.is_ok_and(|out| out.response.answer_correct) {
                     // Only the untouched fields can make it correct.
                     prop_assert_eq!(request["challengeAnswer"].as_str().map(str::trim), request["privateChallengeParameters"]["code"].as_str());
@@ -175,7 +176,7 @@ proptest! {
                 }
             }
             _ => {
-                let _ = from_json(event).and_then(|e| pre_sign_up::handle(e, &Config::default()));
+                let _ = from_json(event).and_then(|e| pre_sign_up::handle(e, &Config::default(), &mut Metrics::default()));
             }
         }
     }

@@ -8,15 +8,16 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+mod support;
+
+use serde_json::Value;
 use sms_otp_core::Config;
 use sms_otp_core::runtime::log_subscriber;
 use sms_otp_core::sms::SendError;
 use sms_otp_core::sms::testing::RecordingSender;
 use sms_otp_core::triggers::create::CreateContext;
-use sms_otp_core::triggers::{create, define, pre_sign_up, verify};
+use support::{Deployment, NOW};
 
-const NOW: u64 = 1_763_700_000;
 const USER: &str = "+15555550100";
 const UNKNOWN: &str = "+15555550199";
 const TEST_NUMBER: &str = "+15555550111";
@@ -36,112 +37,6 @@ impl Write for Capture {
     }
 }
 
-fn header(trigger: &str, user: &str) -> Value {
-    json!({
-        "version": "1", "region": "us-east-1", "userPoolId": "us-east-1_EXAMPLE", "userName": user,
-        "callerContext": {"awsSdkVersion": "aws-sdk-rust", "clientId": "client"}, "triggerSource": trigger
-    })
-}
-
-fn with(mut base: Value, request: Value, response: Value) -> Value {
-    base["request"] = request;
-    base["response"] = response;
-    base
-}
-
-/// The Cognito session after the rounds so far: (metadata, verify's result).
-fn session(rounds: &[(String, bool)]) -> Value {
-    rounds
-        .iter()
-        .map(
-            |(meta, ok)| json!({"challengeName": "CUSTOM_CHALLENGE", "challengeResult": ok, "challengeMetadata": meta}),
-        )
-        .collect()
-}
-
-fn attributes(phone: Option<&str>) -> Value {
-    match phone {
-        Some(p) => json!({"sub": "sub-1", "phone_number": p}),
-        None => json!({}),
-    }
-}
-
-struct Flow<'a> {
-    ctx: &'a CreateContext<RecordingSender>,
-    phone: &'a str,
-    known: bool,
-    rounds: Vec<(String, bool)>,
-    /// Every code this flow was given, to search the logs for.
-    codes: Vec<String>,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl<'a> Flow<'a> {
-    fn new(ctx: &'a CreateContext<RecordingSender>, phone: &'a str, known: bool) -> Self {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
-        Self { ctx, phone, known, rounds: Vec::new(), codes: Vec::new(), runtime }
-    }
-
-    fn attrs(&self) -> Value {
-        attributes(self.known.then_some(self.phone))
-    }
-
-    fn user(&self) -> &str {
-        if self.known { "sub-1" } else { self.phone }
-    }
-
-    fn define(&self, action: Option<&str>) -> Value {
-        let mut request =
-            json!({"userAttributes": self.attrs(), "session": session(&self.rounds), "userNotFound": !self.known});
-        if let Some(a) = action {
-            request["clientMetadata"] = json!({"action": a});
-        }
-        let event = with(header("DefineAuthChallenge_Authentication", self.user()), request, json!({}));
-        let out = define::handle(serde_json::from_value(event).expect("define event"), &self.ctx.config);
-        serde_json::to_value(out.expect("define answers")).expect("serializes")["response"].clone()
-    }
-
-    /// Create, then verify `answer` (None: the code just created). Returns whether it was right.
-    fn round(&mut self, action: Option<&str>, answer: Option<&str>, now: u64) -> Result<bool, String> {
-        let mut request = json!({"userAttributes": self.attrs(), "challengeName": "CUSTOM_CHALLENGE",
-            "session": session(&self.rounds), "userNotFound": !self.known});
-        if let Some(a) = action {
-            request["clientMetadata"] = json!({"action": a});
-        }
-        let event = with(header("CreateAuthChallenge_Authentication", self.user()), request, json!({}));
-        let created = self
-            .runtime
-            .block_on(create::handle(serde_json::from_value(event).expect("create event"), self.ctx, now))
-            .map_err(|e| e.to_string())?;
-        let code = created.response.private_challenge_parameters["code"].clone();
-        self.codes.push(code.clone());
-        let meta = created.response.challenge_metadata.clone().unwrap_or_default();
-
-        let mut request = json!({"userAttributes": self.attrs(),
-            "privateChallengeParameters": created.response.private_challenge_parameters,
-            "challengeAnswer": answer.unwrap_or(&code), "userNotFound": !self.known});
-        if let Some(a) = action {
-            request["clientMetadata"] = json!({"action": a});
-        }
-        let event = with(header("VerifyAuthChallengeResponse_Authentication", self.user()), request, json!({}));
-        let verified = verify::handle(serde_json::from_value(event).expect("verify event"), &self.ctx.config, now)
-            .map_err(|e| e.to_string())?;
-        self.rounds.push((meta, verified.response.answer_correct));
-        Ok(verified.response.answer_correct)
-    }
-}
-
-fn sign_up(config: &Config, phone: Option<&str>) -> Result<(), String> {
-    let event = with(
-        header("PreSignUp_SignUp", "sub-1"),
-        json!({"userAttributes": attributes(phone), "validationData": null}),
-        json!({"autoConfirmUser": false, "autoVerifyPhone": false, "autoVerifyEmail": false}),
-    );
-    pre_sign_up::handle(serde_json::from_value(event).expect("pre-sign-up event"), config)
-        .map(drop)
-        .map_err(|e| e.to_string())
-}
-
 #[test]
 fn whole_flows_log_no_code_and_no_number() {
     let capture = Capture::default();
@@ -156,19 +51,20 @@ fn whole_flows_log_no_code_and_no_number() {
         _ => None,
     })
     .expect("valid configuration");
-    let ctx = CreateContext::with_decoy_delay(config.clone(), RecordingSender::new(), Duration::ZERO);
+    let deployment = Deployment::new(CreateContext::with_decoy_delay(config, RecordingSender::new(), Duration::ZERO));
+    let ctx = &deployment.ctx;
 
     let mut codes = Vec::new();
     let mut errors = Vec::new();
     tracing::subscriber::with_default(subscriber, || {
         // Sign-ups: accepted, malformed, and from a country not allowed.
-        assert!(sign_up(&config, Some(USER)).is_ok());
-        errors.push(sign_up(&config, Some("5555550100")).unwrap_err());
-        errors.push(sign_up(&config, Some(FOREIGN)).unwrap_err());
-        errors.push(sign_up(&config, None).unwrap_err());
+        assert!(deployment.sign_up(Some(USER)).is_ok());
+        errors.push(deployment.sign_up(Some("5555550100")).unwrap_err());
+        errors.push(deployment.sign_up(Some(FOREIGN)).unwrap_err());
+        errors.push(deployment.sign_up(None).unwrap_err());
 
         // A wrong answer, a resend after the cooldown, then the right code.
-        let mut flow = Flow::new(&ctx, USER, true);
+        let mut flow = deployment.sign_in(USER, true);
         assert_eq!(flow.define(None)["challengeName"], "CUSTOM_CHALLENGE");
         assert_eq!(flow.round(None, Some("0000000000"), NOW), Ok(false));
         assert_eq!(flow.define(Some("resend"))["challengeName"], "CUSTOM_CHALLENGE");
@@ -179,7 +75,7 @@ fn whole_flows_log_no_code_and_no_number() {
         codes.extend(flow.codes);
 
         // Three wrong answers lock the sign-in.
-        let mut flow = Flow::new(&ctx, USER, true);
+        let mut flow = deployment.sign_in(USER, true);
         for _ in 0..3 {
             assert_eq!(flow.round(None, Some("1111111111"), NOW), Ok(false));
         }
@@ -188,18 +84,18 @@ fn whole_flows_log_no_code_and_no_number() {
 
         // An unknown user and a number from a country not allowed: decoy rounds, never right.
         for (phone, known) in [(UNKNOWN, false), (FOREIGN, true)] {
-            let mut flow = Flow::new(&ctx, phone, known);
+            let mut flow = deployment.sign_in(phone, known);
             assert_eq!(flow.round(None, None, NOW), Ok(false));
             codes.extend(flow.codes);
         }
 
         // A test number signs in with its fixed code.
-        let mut flow = Flow::new(&ctx, TEST_NUMBER, true);
+        let mut flow = deployment.sign_in(TEST_NUMBER, true);
         assert_eq!(flow.round(None, Some(TEST_CODE), NOW), Ok(true));
 
         // SNS refuses: a clear error, no code left behind.
         ctx.sender.fail_with(SendError::Refused { code: "InvalidParameter".into() });
-        let mut flow = Flow::new(&ctx, USER, true);
+        let mut flow = deployment.sign_in(USER, true);
         errors.push(flow.round(None, None, NOW).unwrap_err());
         ctx.sender.succeed();
     });

@@ -3,6 +3,9 @@
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
+use sms_otp_core::metrics::{self, Metrics};
+use sms_otp_core::send_limit::SendLimiter;
+use sms_otp_core::send_limit::dynamodb::DynamoDbLimiter;
 use sms_otp_core::sms::sns::SnsSender;
 use sms_otp_core::triggers::create::{self, CreateContext};
 use sms_otp_core::{runtime, triggers};
@@ -12,10 +15,28 @@ async fn main() -> Result<(), Error> {
     runtime::init_logging();
     let config = runtime::load_config()?;
     let sender = SnsSender::new(&config.sms);
-    let ctx = CreateContext::new(config, sender);
-    let ctx = &ctx;
+    match config.send_limit_table.clone() {
+        Some(table) => {
+            let limiter = DynamoDbLimiter::new(table, config.per_number);
+            serve(&CreateContext::new(config, sender).with_send_limit(limiter)).await
+        }
+        None => {
+            tracing::warn!("SEND_LIMIT_TABLE is not set: no per-number SMS limit across sign-ins");
+            serve(&CreateContext::new(config, sender)).await
+        }
+    }
+}
+
+async fn serve<L: SendLimiter>(ctx: &CreateContext<SnsSender, L>) -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        create::handle(triggers::from_json(event.payload)?, ctx, runtime::unix_now()).await
+        let user_pool_id = metrics::user_pool_id(&event.payload).to_owned();
+        let mut counts = Metrics::default();
+        let result = match triggers::from_json(event.payload) {
+            Ok(event) => create::handle(event, ctx, runtime::unix_now(), &mut counts).await,
+            Err(e) => Err(e),
+        };
+        runtime::emit_metrics(&counts, &ctx.config, &user_pool_id);
+        result
     }))
     .await
 }

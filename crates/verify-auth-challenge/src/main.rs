@@ -3,15 +3,17 @@
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
+use sms_otp_core::runtime;
 use sms_otp_core::triggers::verify;
-use sms_otp_core::{runtime, triggers};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     runtime::init_logging();
     let config = &runtime::load_config()?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        verify::handle(triggers::from_json(event.payload)?, config, runtime::unix_now())
+        runtime::handle_counted(event.payload, config, |event, metrics| {
+            verify::handle(event, config, runtime::unix_now(), metrics)
+        })
     }))
     .await
 }

@@ -1,11 +1,11 @@
-//! Sending the SMS: the [`SmsSender`] trait, a recording fake for tests, and (feature `sns`) the
+//! Sending the SMS: the [`SmsSender`] trait, a recording fake for tests, and (feature `aws`) the
 //! Amazon SNS implementation.
 
 use std::future::Future;
 
 use crate::phone::PhoneNumber;
 
-#[cfg(feature = "sns")]
+#[cfg(feature = "aws")]
 pub mod sns;
 pub mod testing;
 

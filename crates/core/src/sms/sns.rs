@@ -1,19 +1,17 @@
 //! Amazon SNS as the SMS sender: one `Publish` straight to the phone number, `Transactional`.
 //!
-//! The client is built once at start-up with a tight timeout and bounded retries, so a slow or
-//! failing SNS ends the trigger well inside Cognito's 5-second limit with a clear error, never
-//! a hang and never a code silently left unsent.
+//! The client has a tight timeout and bounded retries, so a slow or failing SNS ends the trigger
+//! well inside Cognito's 5-second limit with a clear error, never a hang and never a code
+//! silently left unsent.
 
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sns::types::MessageAttributeValue;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
 use super::{SendError, SmsSender};
+use crate::aws::{self, Failure};
 use crate::config::SmsSettings;
 use crate::phone::PhoneNumber;
 
@@ -35,13 +33,8 @@ pub struct SnsSender {
 }
 
 impl SnsSender {
-    /// A sender that builds its SNS client from the standard AWS configuration of the
-    /// environment (region, credentials, `AWS_ENDPOINT_URL` for a local stack) on the first send.
-    ///
-    /// Why not at start-up: building the client loads the system's TLS root certificates, the
-    /// largest part of create's cold start. Rounds that send nothing (unknown users, test numbers,
-    /// answers) never need it, and when a code does go out the cost is paid once, in that first
-    /// send.
+    /// A sender whose SNS client is built on the first send, from the environment's standard
+    /// AWS configuration (see [`crate::aws`]).
     pub fn new(settings: &SmsSettings) -> Self {
         Self {
             client: tokio::sync::OnceCell::new(),
@@ -58,17 +51,11 @@ impl SnsSender {
                     .operation_attempt_timeout(ATTEMPT_TIMEOUT)
                     .operation_timeout(SEND_TIMEOUT)
                     .build();
-                // rustls with ring: the SDK's default TLS stack (aws-lc) would add a megabyte or more.
-                let http = aws_smithy_http_client::Builder::new()
-                    .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-                    .build_https();
-                let sdk = aws_config::defaults(BehaviorVersion::latest())
-                    .http_client(http)
+                let config = aws_sdk_sns::config::Builder::from(aws::sdk_config().await)
                     .timeout_config(timeouts)
                     .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
-                    .load()
-                    .await;
-                aws_sdk_sns::Client::new(&sdk)
+                    .build();
+                aws_sdk_sns::Client::from_conf(config)
             })
             .await
     }
@@ -98,17 +85,16 @@ impl SmsSender for SnsSender {
             publish =
                 publish.message_attributes("AWS.MM.SMS.OriginationNumber", string_attribute(origination.expose())?);
         }
-        publish.send().await.map(drop).map_err(classify)
+        publish.send().await.map(drop).map_err(|e| aws::classify(&e).into())
     }
 }
 
-/// Keeps the kind of failure and SNS's error code, and drops the rest: SNS error messages can
-/// quote the phone number.
-fn classify<E: ProvideErrorMetadata, R>(err: SdkError<E, R>) -> SendError {
-    match &err {
-        SdkError::TimeoutError(_) => SendError::Timeout,
-        SdkError::DispatchFailure(failure) if failure.is_timeout() => SendError::Timeout,
-        SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => SendError::Unreachable,
-        _ => SendError::Refused { code: err.code().unwrap_or("Unknown").to_owned() },
+impl From<Failure> for SendError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Timeout => Self::Timeout,
+            Failure::Unreachable => Self::Unreachable,
+            Failure::Refused { code } => Self::Refused { code },
+        }
     }
 }

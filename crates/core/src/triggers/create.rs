@@ -1,10 +1,12 @@
 //! Create auth challenge: work out the round (new code or the same one), send the SMS when a new
 //! code was drawn, and tell the client what it may know.
 //!
-//! Unknown users, numbers from countries no longer allowed and users without a usable number get
-//! a *decoy* round: the same state machine, the same public parameters, no SMS, a wait about as
-//! long as a real send, and a code nobody ever sees (verify refuses every answer for them anyway).
-//! So the answers do not tell an attacker whether a number is registered.
+//! Unknown users, numbers from countries no longer allowed, users without a usable number and
+//! numbers past their per-number SMS limit ([`crate::send_limit`]) get a *decoy* round: the same
+//! state machine, the same public parameters, no SMS, a wait about as long as a real send, and a
+//! code nobody ever sees. So the answers do not tell an attacker whether a number is registered,
+//! nor whether it has reached its limit. The limit is checked for every round that would send
+//! to a well-formed number, registered or not, for the same reason.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -17,24 +19,36 @@ use crate::challenge::{self, Limits, PublicView, Request};
 use crate::code::Code;
 use crate::config::Config;
 use crate::message;
+use crate::metrics::{Metric, Metrics};
 use crate::phone::{self, PhoneNumber};
+use crate::send_limit::{NoLimit, Reservation, SendLimiter};
 use crate::sms::SmsSender;
 
 /// Everything create needs across calls: built once at start-up.
-pub struct CreateContext<S> {
+pub struct CreateContext<S, L = NoLimit> {
     pub config: Config,
     pub sender: S,
+    /// SMS per number across sign-ins; [`NoLimit`] unless [`CreateContext::with_send_limit`].
+    pub limiter: L,
     decoy_delay: DecoyDelay,
 }
 
 impl<S: SmsSender> CreateContext<S> {
     pub fn new(config: Config, sender: S) -> Self {
-        Self { config, sender, decoy_delay: DecoyDelay::new(DecoyDelay::INITIAL) }
+        Self::with_decoy_delay(config, sender, DecoyDelay::INITIAL)
     }
 
     /// For tests: decoy rounds wait `initial` until a real send has been timed.
     pub fn with_decoy_delay(config: Config, sender: S, initial: Duration) -> Self {
-        Self { config, sender, decoy_delay: DecoyDelay::new(initial) }
+        Self { config, sender, limiter: NoLimit, decoy_delay: DecoyDelay::new(initial) }
+    }
+}
+
+impl<S: SmsSender, L: SendLimiter> CreateContext<S, L> {
+    /// The same context, counting every send against `limiter` first.
+    pub fn with_send_limit<M: SendLimiter>(self, limiter: M) -> CreateContext<S, M> {
+        let Self { config, sender, decoy_delay, .. } = self;
+        CreateContext { config, sender, limiter, decoy_delay }
     }
 }
 
@@ -43,11 +57,20 @@ enum Recipient {
     Real(PhoneNumber),
     /// A configured test number: fixed code, never an SMS.
     Test(PhoneNumber, Code),
-    /// No SMS; `masked` is what the client is shown.
+    /// No SMS; `masked` is what the client is shown; `number` is counted against the limit.
     Decoy {
         masked: String,
-        why: &'static str,
+        why: DecoyReason,
+        number: Option<PhoneNumber>,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DecoyReason {
+    UnknownUser,
+    NoPhoneNumber,
+    CountryBlocked,
+    LimitReached,
 }
 
 impl Recipient {
@@ -55,20 +78,36 @@ impl Recipient {
         let request = &event.request;
         if request.user_not_found {
             let typed = event.cognito_event_user_pools_header.user_name.as_deref().unwrap_or_default();
-            return Self::Decoy { masked: phone::mask(typed), why: "unknown user" };
+            let number = PhoneNumber::parse(typed).ok();
+            return Self::Decoy { masked: phone::mask(typed), why: DecoyReason::UnknownUser, number };
         }
         let Some(phone) = request.user_attributes.get("phone_number").and_then(|raw| PhoneNumber::parse(raw).ok())
         else {
             let masked = phone::mask(request.user_attributes.get("phone_number").map_or("", String::as_str));
-            return Self::Decoy { masked, why: "user has no valid phone_number" };
+            return Self::Decoy { masked, why: DecoyReason::NoPhoneNumber, number: None };
         };
         if !config.allowed_countries.allows(&phone) {
-            return Self::Decoy { masked: phone.masked(), why: "country not allowed" };
+            return Self::Decoy { masked: phone.masked(), why: DecoyReason::CountryBlocked, number: Some(phone) };
         }
         match config.test_numbers.code_for(&phone) {
             Some(code) => Self::Test(phone.clone(), code.clone()),
             None => Self::Real(phone),
         }
+    }
+
+    /// The number a send to this recipient counts against; test numbers never send.
+    fn counted_number(&self) -> Option<&PhoneNumber> {
+        match self {
+            Self::Real(phone) => Some(phone),
+            Self::Decoy { number, .. } => number.as_ref(),
+            Self::Test(..) => None,
+        }
+    }
+
+    /// The same recipient, past its limit: a decoy from now on.
+    fn withheld(self) -> Self {
+        let masked = self.masked();
+        Self::Decoy { masked, why: DecoyReason::LimitReached, number: None }
     }
 
     fn masked(&self) -> String {
@@ -82,15 +121,19 @@ impl Recipient {
         match self {
             Self::Real(_) => "sms",
             Self::Test(..) => "test number",
-            Self::Decoy { why, .. } => why,
+            Self::Decoy { why: DecoyReason::UnknownUser, .. } => "unknown user",
+            Self::Decoy { why: DecoyReason::NoPhoneNumber, .. } => "user has no valid phone_number",
+            Self::Decoy { why: DecoyReason::CountryBlocked, .. } => "country not allowed",
+            Self::Decoy { why: DecoyReason::LimitReached, .. } => "per-number SMS limit reached",
         }
     }
 }
 
-pub async fn handle<S: SmsSender>(
+pub async fn handle<S: SmsSender, L: SendLimiter>(
     mut event: CreateEvent,
-    ctx: &CreateContext<S>,
+    ctx: &CreateContext<S, L>,
     now: u64,
+    metrics: &mut Metrics,
 ) -> Result<CreateEvent, TriggerError> {
     let config = &ctx.config;
     let limits = Limits::from(config);
@@ -100,7 +143,15 @@ pub async fn handle<S: SmsSender>(
     }
     let rounds = parse_session(&request.session)?;
     let action = Request::from_client_metadata(&request.client_metadata)?;
-    let recipient = Recipient::of(&event, config);
+    let mut recipient = Recipient::of(&event, config);
+    match &recipient {
+        Recipient::Decoy { why: DecoyReason::UnknownUser, .. } => metrics.count(Metric::UnknownUser),
+        Recipient::Decoy { why: DecoyReason::CountryBlocked, .. } => metrics.count(Metric::CountryBlocked),
+        _ => {}
+    }
+    if action == Request::Resend {
+        metrics.count(Metric::ResendRequested);
+    }
 
     let draw = || match &recipient {
         Recipient::Test(_, code) => Ok(code.clone()),
@@ -109,6 +160,15 @@ pub async fn handle<S: SmsSender>(
     let next = challenge::next_round(rounds.last().map(|r| &r.state), action, now, &limits, draw)?;
 
     if next.send {
+        if let Some(number) = recipient.counted_number() {
+            let reservation = ctx.limiter.reserve(number, now).await.inspect_err(|error| {
+                tracing::error!(phone = %number, round = rounds.len(), %error, "per-number SMS limit not checked; no SMS sent");
+            })?;
+            if reservation == Reservation::Refused {
+                metrics.count(Metric::SendRefusedByLimit);
+                recipient = recipient.withheld();
+            }
+        }
         match &recipient {
             Recipient::Real(phone) => {
                 let text = message::render(
@@ -120,8 +180,10 @@ pub async fn handle<S: SmsSender>(
                 );
                 let started = Instant::now();
                 ctx.sender.send(phone, &text).await.inspect_err(|error| {
+                    metrics.count(Metric::SmsFailed);
                     tracing::error!(phone = %phone, round = rounds.len(), %error, "SMS not sent");
                 })?;
+                metrics.count(Metric::SmsSent);
                 ctx.decoy_delay.observe(started.elapsed());
             }
             Recipient::Decoy { .. } => tokio::time::sleep(ctx.decoy_delay.current()).await,
@@ -235,10 +297,10 @@ mod decoy_tests {
     async fn unknown_users_wait_as_long_as_a_send_and_get_no_sms() {
         let ctx = CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::from_millis(80));
         let started = tokio::time::Instant::now();
-        let out = handle(event(true), &ctx, 1_763_700_000).await.expect("a decoy round");
+        let out = handle(event(true), &ctx, 1_763_700_000, &mut Metrics::default()).await.expect("a decoy round");
         assert_eq!(started.elapsed(), Duration::from_millis(80));
         assert!(ctx.sender.sent().is_empty());
-        let known = handle(event(false), &ctx, 1_763_700_000).await.expect("a real round");
+        let known = handle(event(false), &ctx, 1_763_700_000, &mut Metrics::default()).await.expect("a real round");
         assert_eq!(ctx.sender.sent().len(), 1);
         // Same parameter names, same shapes.
         let keys = |e: &CreateEvent| {
@@ -248,5 +310,34 @@ mod decoy_tests {
         };
         assert_eq!(keys(&out), keys(&known));
         assert_eq!(out.response.public_challenge_parameters["maskedPhoneNumber"], "+1******0100");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn past_the_limit_a_round_looks_the_same_and_sends_nothing() {
+        use crate::send_limit::PerNumberLimits;
+        use crate::send_limit::testing::InMemoryLimiter;
+
+        let limiter = InMemoryLimiter::new(PerNumberLimits { per_hour: 1, per_day: 1 });
+        let ctx = CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::from_millis(80))
+            .with_send_limit(limiter);
+        let now = 1_763_700_000;
+        let first = handle(event(false), &ctx, now, &mut Metrics::default()).await.expect("a real round");
+        assert_eq!(ctx.sender.sent().len(), 1);
+
+        let typical_send = ctx.decoy_delay.current();
+        let started = tokio::time::Instant::now();
+        let mut metrics = Metrics::default();
+        let limited = handle(event(false), &ctx, now, &mut metrics).await.expect("a withheld round");
+        assert_eq!(ctx.sender.sent().len(), 1, "no second SMS");
+        assert_eq!(started.elapsed(), typical_send, "waits as long as a send");
+        assert_eq!(metrics.get(Metric::SendRefusedByLimit), 1);
+        assert_eq!(limited.response.public_challenge_parameters, first.response.public_challenge_parameters);
+
+        // Unknown numbers count too, so the limit does not tell them apart from users.
+        let phone = PhoneNumber::parse("+15555550100").expect("a number");
+        assert_eq!(ctx.limiter.sends_on_day(&phone, now), 1);
+        let mut metrics = Metrics::default();
+        handle(event(true), &ctx, now, &mut metrics).await.expect("a decoy round");
+        assert_eq!(metrics.get(Metric::SendRefusedByLimit), 1);
     }
 }

@@ -5,8 +5,9 @@ use aws_lambda_events::event::cognito::CognitoEventUserPoolsDefineAuthChallenge 
 use super::{CUSTOM_CHALLENGE, TriggerError, parse_session};
 use crate::challenge::{self, Decision, Limits, Request};
 use crate::config::Config;
+use crate::metrics::{Metric, Metrics};
 
-pub fn handle(mut event: DefineEvent, config: &Config) -> Result<DefineEvent, TriggerError> {
+pub fn handle(mut event: DefineEvent, config: &Config, metrics: &mut Metrics) -> Result<DefineEvent, TriggerError> {
     let request = &event.request;
     let rounds = parse_session(&request.session)?;
     let action = Request::from_client_metadata(&request.client_metadata)?;
@@ -18,7 +19,10 @@ pub fn handle(mut event: DefineEvent, config: &Config) -> Result<DefineEvent, Tr
     response.challenge_name = (decision == Decision::Challenge).then(|| CUSTOM_CHALLENGE.to_owned());
 
     match decision {
-        Decision::Fail(reason) => tracing::info!(round = rounds.len(), ?reason, "sign-in failed"),
+        Decision::Fail(reason) => {
+            metrics.count(Metric::SignInLockedOut);
+            tracing::info!(round = rounds.len(), ?reason, "sign-in failed");
+        }
         _ => tracing::info!(round = rounds.len(), ?decision, "sign-in continues"),
     }
     Ok(event)

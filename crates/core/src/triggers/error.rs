@@ -1,5 +1,6 @@
 use crate::challenge::{SessionError, UnknownAction};
 use crate::phone::PhoneError;
+use crate::send_limit::LimitError;
 use crate::sms::SendError;
 
 /// Everything that makes a trigger refuse an event. Cognito shows the message to the client
@@ -25,6 +26,8 @@ pub enum TriggerError {
     Random,
     #[error("could not send the sign-in code by SMS: {0}; please try again")]
     Send(#[from] SendError),
+    #[error("could not check the per-number SMS limit: {0}; please try again")]
+    SendLimit(#[from] LimitError),
     #[error("a phone number is required: pass the phone_number attribute in E.164 format, for example +14155550100")]
     MissingPhoneNumber,
     #[error(transparent)]
@@ -46,6 +49,7 @@ impl TriggerError {
             Self::AnswerNotAString => "AnswerNotAString",
             Self::Random => "RandomUnavailable",
             Self::Send(_) => "SmsNotSent",
+            Self::SendLimit(_) => "SendLimitUnavailable",
             Self::MissingPhoneNumber => "MissingPhoneNumber",
             Self::InvalidPhoneNumber(_) => "InvalidPhoneNumber",
             Self::CountryNotAllowed => "CountryNotAllowed",

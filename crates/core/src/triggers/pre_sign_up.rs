@@ -5,13 +5,19 @@ use aws_lambda_events::event::cognito::CognitoEventUserPoolsPreSignup as PreSign
 
 use super::TriggerError;
 use crate::config::Config;
+use crate::metrics::{Metric, Metrics};
 use crate::phone::PhoneNumber;
 
-pub fn handle(mut event: PreSignUpEvent, config: &Config) -> Result<PreSignUpEvent, TriggerError> {
+pub fn handle(
+    mut event: PreSignUpEvent,
+    config: &Config,
+    metrics: &mut Metrics,
+) -> Result<PreSignUpEvent, TriggerError> {
     let raw = event.request.user_attributes.get("phone_number").ok_or(TriggerError::MissingPhoneNumber)?;
     let phone =
         PhoneNumber::parse(raw).inspect_err(|_| tracing::info!("sign-up refused: phone_number is not E.164"))?;
     if !config.allowed_countries.allows(&phone) {
+        metrics.count(Metric::CountryBlocked);
         tracing::info!(phone = %phone, "sign-up refused: country not allowed");
         return Err(TriggerError::CountryNotAllowed);
     }

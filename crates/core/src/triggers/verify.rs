@@ -8,9 +8,15 @@ use super::{TriggerError, private};
 use crate::challenge::{self, Request};
 use crate::code::Code;
 use crate::config::Config;
+use crate::metrics::{Metric, Metrics};
 use crate::phone::PhoneNumber;
 
-pub fn handle(mut event: VerifyEvent, config: &Config, now: u64) -> Result<VerifyEvent, TriggerError> {
+pub fn handle(
+    mut event: VerifyEvent,
+    config: &Config,
+    now: u64,
+    metrics: &mut Metrics,
+) -> Result<VerifyEvent, TriggerError> {
     let request = &event.request;
     let action = Request::from_client_metadata(&request.client_metadata)?;
     let params = &request.private_challenge_parameters;
@@ -33,7 +39,9 @@ pub fn handle(mut event: VerifyEvent, config: &Config, now: u64) -> Result<Verif
             // Evaluate every condition, so the time taken does not tell which one failed.
             let user_may_sign_in = !request.user_not_found && phone_allowed(&request.user_attributes, config);
             let matches = challenge::answer_is_correct(&code, expires_at, answer, now);
-            user_may_sign_in & matches
+            let correct = user_may_sign_in & matches;
+            metrics.count(if correct { Metric::AnswerCorrect } else { Metric::AnswerWrong });
+            correct
         }
     };
     event.response.answer_correct = correct;

@@ -1,0 +1,158 @@
+//! Metrics without extra calls: each invocation counts what it did ([`Metrics`]) and writes one
+//! line in CloudWatch's Embedded Metric Format (EMF) to its log. CloudWatch Logs turns the line
+//! into metric data points; the function makes no `PutMetricData` call and waits for nothing.
+//!
+//! Every metric has one dimension, `UserPoolId`, so two deployments sharing a namespace stay
+//! apart, and the template's alarms can name their own pool. A count that stayed 0 is left out
+//! of the line (alarms treat missing data as 0), and an invocation that counted nothing writes
+//! no line.
+
+use serde_json::{Map, Value, json};
+
+/// What operators watch. The variant names are the metric names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metric {
+    /// An SMS handed to SNS (create).
+    SmsSent,
+    /// An SMS that SNS did not take: timeout, unreachable or refused (create).
+    SmsFailed,
+    /// A right answer (verify).
+    AnswerCorrect,
+    /// A wrong answer, including one after the code expired (verify).
+    AnswerWrong,
+    /// A sign-in ended for too many wrong answers, resends or rounds (define).
+    SignInLockedOut,
+    /// The client asked for a new code (create), whether or not one went out.
+    ResendRequested,
+    /// A send the per-number limit refused (create).
+    SendRefusedByLimit,
+    /// A sign-up (pre-sign-up) or a send (create) for a country not in `ALLOWED_COUNTRY_CODES`.
+    CountryBlocked,
+    /// A sign-in round for a user the pool does not have (create).
+    UnknownUser,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 9] = [
+        Metric::SmsSent,
+        Metric::SmsFailed,
+        Metric::AnswerCorrect,
+        Metric::AnswerWrong,
+        Metric::SignInLockedOut,
+        Metric::ResendRequested,
+        Metric::SendRefusedByLimit,
+        Metric::CountryBlocked,
+        Metric::UnknownUser,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SmsSent => "SmsSent",
+            Self::SmsFailed => "SmsFailed",
+            Self::AnswerCorrect => "AnswerCorrect",
+            Self::AnswerWrong => "AnswerWrong",
+            Self::SignInLockedOut => "SignInLockedOut",
+            Self::ResendRequested => "ResendRequested",
+            Self::SendRefusedByLimit => "SendRefusedByLimit",
+            Self::CountryBlocked => "CountryBlocked",
+            Self::UnknownUser => "UnknownUser",
+        }
+    }
+}
+
+/// The counts of one invocation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metrics {
+    counts: [u32; Metric::ALL.len()],
+}
+
+impl Metrics {
+    pub fn count(&mut self, metric: Metric) {
+        self.counts[metric as usize] += 1;
+    }
+
+    pub fn get(&self, metric: Metric) -> u32 {
+        self.counts[metric as usize]
+    }
+
+    /// The EMF document for these counts, or `None` if nothing was counted.
+    ///
+    /// `timestamp_ms` is milliseconds since the Unix epoch (EMF's `Timestamp`).
+    pub fn to_emf(&self, namespace: &str, user_pool_id: &str, timestamp_ms: u64) -> Option<String> {
+        let counted: Vec<Metric> = Metric::ALL.into_iter().filter(|m| self.get(*m) > 0).collect();
+        if counted.is_empty() {
+            return None;
+        }
+        let definitions: Vec<Value> = counted.iter().map(|m| json!({"Name": m.name(), "Unit": "Count"})).collect();
+        let mut document = Map::new();
+        document.insert(
+            "_aws".into(),
+            json!({
+                "Timestamp": timestamp_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": namespace,
+                    "Dimensions": [["UserPoolId"]],
+                    "Metrics": definitions,
+                }],
+            }),
+        );
+        document.insert("UserPoolId".into(), user_pool_id.into());
+        for metric in counted {
+            document.insert(metric.name().into(), self.get(metric).into());
+        }
+        Some(Value::Object(document).to_string())
+    }
+}
+
+/// The `userPoolId` of a raw trigger event, for the metrics' dimension: what Cognito sends
+/// (`<region>_<id>`), or `unknown` for anything else.
+pub fn user_pool_id(event: &Value) -> &str {
+    event
+        .get("userPoolId")
+        .and_then(Value::as_str)
+        .filter(|id| {
+            (1..=55).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
+        })
+        .unwrap_or("unknown")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_counted_writes_nothing() {
+        assert_eq!(Metrics::default().to_emf("SmsPasswordless", "us-east-1_abc", 1), None);
+    }
+
+    #[test]
+    fn a_line_declares_each_counted_metric_once_with_its_value() {
+        let mut metrics = Metrics::default();
+        metrics.count(Metric::SmsSent);
+        metrics.count(Metric::ResendRequested);
+        metrics.count(Metric::ResendRequested);
+        let line = metrics.to_emf("Acme/SignIn", "us-east-1_abc", 1_763_683_200_123).expect("a line");
+        let doc: Value = serde_json::from_str(&line).expect("JSON");
+        assert_eq!(doc["_aws"]["Timestamp"], 1_763_683_200_123_u64);
+        let directive = &doc["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "Acme/SignIn");
+        assert_eq!(directive["Dimensions"], json!([["UserPoolId"]]));
+        assert_eq!(
+            directive["Metrics"],
+            json!([{"Name": "SmsSent", "Unit": "Count"}, {"Name": "ResendRequested", "Unit": "Count"}])
+        );
+        assert_eq!(doc["UserPoolId"], "us-east-1_abc");
+        assert_eq!(doc["SmsSent"], 1);
+        assert_eq!(doc["ResendRequested"], 2);
+        assert!(doc.get("SmsFailed").is_none());
+        assert!(!line.contains('\n'), "one line per document");
+    }
+
+    #[test]
+    fn the_pool_id_comes_from_the_event_or_is_unknown() {
+        assert_eq!(user_pool_id(&json!({"userPoolId": "eu-west-1_AbC123"})), "eu-west-1_AbC123");
+        assert_eq!(user_pool_id(&json!({"userPoolId": "x\"y"})), "unknown");
+        assert_eq!(user_pool_id(&json!({"userPoolId": 7})), "unknown");
+        assert_eq!(user_pool_id(&json!({})), "unknown");
+    }
+}

@@ -1,0 +1,111 @@
+//! The per-number limit in a DynamoDB table: one item per number and UTC day, one conditional
+//! `UpdateItem` per send.
+//!
+//! Item: `phone` (partition key, E.164) and `day` (sort key, days since 1970-01-01 UTC), `sends`
+//! (that day's count), `h00` to `h23` (each hour's count) and `expiresAt` (the table's TTL
+//! attribute). The update adds one to `sends` and to the hour's counter only if both are below
+//! their limits, in one atomic write: no read-modify-write, so concurrent sign-ins for the same
+//! number can never both take the last slot. Operators can look a number up (query by `phone`)
+//! or lift its limit (delete its items).
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{LimitError, PerNumberLimits, Reservation, SendLimiter, Window};
+use crate::aws::{self, Failure};
+use crate::phone::PhoneNumber;
+
+/// Time to open a connection to DynamoDB.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
+/// Time for one attempt.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(400);
+/// Time for the reservation, retries included. With SNS's 3 seconds this stays inside
+/// Cognito's 5.
+pub const RESERVE_TIMEOUT: Duration = Duration::from_millis(800);
+/// Attempts at most, the first included.
+pub const MAX_ATTEMPTS: u32 = 2;
+
+pub struct DynamoDbLimiter {
+    table: String,
+    limits: PerNumberLimits,
+    client: tokio::sync::OnceCell<aws_sdk_dynamodb::Client>,
+}
+
+impl DynamoDbLimiter {
+    /// A limiter on `table`; its client is built on the first reservation (see [`crate::aws`]).
+    pub fn new(table: String, limits: PerNumberLimits) -> Self {
+        Self { table, limits, client: tokio::sync::OnceCell::new() }
+    }
+
+    async fn client(&self) -> &aws_sdk_dynamodb::Client {
+        self.client
+            .get_or_init(|| async {
+                let timeouts = TimeoutConfig::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_timeout(RESERVE_TIMEOUT)
+                    .build();
+                let config = aws_sdk_dynamodb::config::Builder::from(aws::sdk_config().await)
+                    .timeout_config(timeouts)
+                    .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+                    .build();
+                aws_sdk_dynamodb::Client::from_conf(config)
+            })
+            .await
+    }
+}
+
+fn number(n: impl ToString) -> AttributeValue {
+    AttributeValue::N(n.to_string())
+}
+
+impl SendLimiter for DynamoDbLimiter {
+    async fn reserve(&self, to: &PhoneNumber, now: u64) -> Result<Reservation, LimitError> {
+        let window = Window::at(now);
+        let result = self
+            .client()
+            .await
+            .update_item()
+            .table_name(&self.table)
+            .key("phone", AttributeValue::S(to.expose().to_owned()))
+            .key("day", number(window.day))
+            .update_expression("ADD #sends :one, #hour :one SET #expires = :expires")
+            .condition_expression(
+                "(attribute_not_exists(#sends) OR #sends < :per_day) \
+                 AND (attribute_not_exists(#hour) OR #hour < :per_hour)",
+            )
+            .expression_attribute_names("#sends", "sends")
+            .expression_attribute_names("#hour", format!("h{:02}", window.hour))
+            .expression_attribute_names("#expires", "expiresAt")
+            .expression_attribute_values(":one", number(1))
+            .expression_attribute_values(":per_day", number(self.limits.per_day))
+            .expression_attribute_values(":per_hour", number(self.limits.per_hour))
+            .expression_attribute_values(":expires", number(window.forget_after()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Reservation::Granted),
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                Ok(Reservation::Refused)
+            }
+            Err(e) => Err(aws::classify(&e).into()),
+        }
+    }
+}
+
+impl From<Failure> for LimitError {
+    fn from(failure: Failure) -> Self {
+        match failure {
+            Failure::Timeout => Self::Timeout,
+            Failure::Unreachable => Self::Unreachable,
+            Failure::Refused { code } => Self::Refused { code },
+        }
+    }
+}

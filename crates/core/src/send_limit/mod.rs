@@ -1,0 +1,112 @@
+//! SMS per phone number across sign-ins: at most so many per clock hour and per UTC day.
+//!
+//! The per-sign-in limits ([`crate::challenge::Limits`]) stop one sign-in from sending many
+//! codes; they do nothing against an attacker who starts sign-in after sign-in for the same
+//! number (SMS bombing) or for premium-rate numbers (SMS pumping). This limit is kept outside
+//! Cognito's session, in a store shared by every instance of the function: a DynamoDB table
+//! (feature `aws`, [`dynamodb::DynamoDbLimiter`]) in production, [`testing::InMemoryLimiter`]
+//! in tests. Each send first *reserves* a slot with one atomic conditional write; a refused
+//! reservation means no SMS, and create answers exactly as if one had gone out.
+//!
+//! The windows are fixed (clock hours and UTC days, not sliding), which keeps the store to one
+//! small item per number and day and the check to one write. A reserved slot stays used even
+//! if the SMS then fails: it bounds attempts to send, not only successes.
+
+#[cfg(feature = "aws")]
+pub mod dynamodb;
+pub mod testing;
+
+use std::future::Future;
+
+use crate::phone::PhoneNumber;
+
+/// SMS allowed per phone number, the first of each sign-in included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PerNumberLimits {
+    /// In one clock hour (UTC), e.g. 10:00:00 to 10:59:59 (`MAX_SMS_PER_NUMBER_PER_HOUR`).
+    pub per_hour: u32,
+    /// In one UTC day (`MAX_SMS_PER_NUMBER_PER_DAY`).
+    pub per_day: u32,
+}
+
+/// The fixed windows a send at `now` (Unix seconds) counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    /// Days since 1970-01-01 (UTC).
+    pub day: u64,
+    /// Hour of that day, 0 to 23 (UTC).
+    pub hour: u8,
+}
+
+impl Window {
+    pub fn at(now: u64) -> Self {
+        Self { day: now / 86_400, hour: ((now % 86_400) / 3_600) as u8 }
+    }
+
+    /// When the store may forget this day's counts: the end of the following day, so an item is
+    /// never swept while its day can still be written.
+    pub fn forget_after(&self) -> u64 {
+        (self.day + 2) * 86_400
+    }
+}
+
+/// What a reservation came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// A slot was taken: send.
+    Granted,
+    /// The number has had its SMS for this hour or day: send nothing.
+    Refused,
+}
+
+/// The store could not be asked. Create fails the round rather than send unchecked: the limit
+/// exists to bound cost, so it fails closed. The message reaches the client and the logs, so it
+/// carries the service's error code at most.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    #[error("the send-limit table did not answer in time")]
+    Timeout,
+    #[error("the send-limit table could not be reached")]
+    Unreachable,
+    #[error("the send-limit table refused the request ({code})")]
+    Refused { code: String },
+}
+
+/// Something that counts SMS per number and refuses past the limits.
+pub trait SendLimiter: Send + Sync {
+    /// Takes one slot for `to` in the windows of `now`, or refuses if either is full. Must be
+    /// atomic: two concurrent calls never both take the last slot.
+    fn reserve(&self, to: &PhoneNumber, now: u64) -> impl Future<Output = Result<Reservation, LimitError>> + Send;
+}
+
+/// No per-number limit (`SEND_LIMIT_TABLE` empty): every reservation is granted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoLimit;
+
+impl SendLimiter for NoLimit {
+    async fn reserve(&self, _to: &PhoneNumber, _now: u64) -> Result<Reservation, LimitError> {
+        Ok(Reservation::Granted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_are_utc_clock_hours_and_days() {
+        // 2025-11-21T00:00:00Z
+        let midnight = 1_763_683_200;
+        assert_eq!(Window::at(midnight), Window { day: 20_413, hour: 0 });
+        assert_eq!(Window::at(midnight + 3_599), Window { day: 20_413, hour: 0 });
+        assert_eq!(Window::at(midnight + 3_600), Window { day: 20_413, hour: 1 });
+        assert_eq!(Window::at(midnight + 86_399), Window { day: 20_413, hour: 23 });
+        assert_eq!(Window::at(midnight + 86_400), Window { day: 20_414, hour: 0 });
+    }
+
+    #[test]
+    fn counts_are_kept_until_the_next_day_is_over() {
+        let w = Window::at(1_763_683_200 + 5 * 3_600);
+        assert_eq!(w.forget_after(), 1_763_683_200 + 2 * 86_400);
+    }
+}
