@@ -8,7 +8,7 @@ export CARGO_TERM_COLOR ?= never
 STACK ?= sms-passwordless-local
 DEMO_PHONE ?= +15555550100
 
-.PHONY: help test lint unit sdk-only-in-create template-lint e2e tools up down build-local deploy-local demo bench
+.PHONY: help test lint unit sdk-only-in-create template-lint e2e tools up down build-local deploy-local demo bench cost fuzz
 
 help: ## List the jobs
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -19,8 +19,9 @@ lint: ## cargo fmt --check and clippy with warnings as errors
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-unit: ## Unit tests and the handler tests over events/
+unit: ## Unit tests, the handler tests over events/, property tests, the cost model's tests
 	cargo test --workspace
+	python3 -m unittest discover -s tools -p 'test_*.py'
 
 sdk-only-in-create: ## Only create-auth-challenge may link the AWS SDK
 	@for bin in pre-sign-up define-auth-challenge verify-auth-challenge; do \
@@ -56,3 +57,6 @@ demo: deploy-local ## The main job: local stack up, template deployed, a phone n
 
 bench: build-local ## Benchmark the release bootstraps against the budgets and a Python baseline
 	cargo run -q --release -p bench -- $(BENCH_ARGS)
+
+cost: ## Monthly cost of N sign-ins, this project vs Cognito Essentials (COST_ARGS, e.g. --mau 50000)
+	python3 tools/cost_model.py $(COST_ARGS)

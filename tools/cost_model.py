@@ -23,6 +23,9 @@ web was at hand when they were written down):
   (--lite-free-mau 50000).
 - Lambda: the long-standing arm64 prices as quoted by third-party pages (2024); INIT is billed on
   custom runtimes such as provided.al2023 (and on every runtime since 2025-08-01).
+- DynamoDB (the per-number SMS limit, one conditional write per SMS): the on-demand write price
+  after AWS's November 2024 cut, from memory. Storage (one small item per number and day, swept
+  by TTL) is left out.
 - SMS: not verified at all. 0.00883 is an assumed US price per message part (AWS fee plus carrier
   pass-through fee); other countries cost several times more. Override it.
 
@@ -59,6 +62,7 @@ LITE_TIERS = ((100_000, 0.0055), (1_000_000, 0.0046), (10_000_000, 0.00325), (ma
 COGNITO_URL = "https://aws.amazon.com/cognito/pricing/"
 LAMBDA_URL = "https://aws.amazon.com/lambda/pricing/"
 SMS_URL = "https://aws.amazon.com/end-user-messaging/pricing/"
+DYNAMODB_URL = "https://aws.amazon.com/dynamodb/pricing/on-demand/"
 COPY = "from a 2026-09-20 copy of the page, not read live"
 
 
@@ -82,6 +86,10 @@ class Inputs:
         "arm64, first 7.5 billion GB-s a month; from third-party copies of the page")
     lambda_free_requests: int = _price(1_000_000, "2024", LAMBDA_URL, "per month")
     lambda_free_gb_seconds: float = _price(400_000, "2024", LAMBDA_URL, "per month")
+    dynamodb_price_per_million_writes: float = _price(
+        0.625, "2024-11", DYNAMODB_URL,
+        "on-demand write request units; the per-number limit writes one (< 1 KB) per SMS; "
+        "from memory of the November 2024 price cut, UNVERIFIED")
 
     # ---- usage assumptions ----------------------------------------------------------------------
     sign_ins_per_user: float = _param(4.0, "sign-ins per MAU a month (a guess)")
@@ -215,14 +223,16 @@ def model(mau: float, inp: Inputs) -> dict:
     sms_usd = sms * inp.sms_price_usd
     requests, gb_seconds = lambda_usage(mau, inp)
     lambda_usd = lambda_cost(requests, gb_seconds, inp)
+    dynamodb_usd = sms * inp.dynamodb_price_per_million_writes / 1_000_000
     lite_usd = tiered_cost(mau, inp.lite_free_mau, inp.lite_tiers)
     essentials_usd = tiered_cost(mau, inp.essentials_free_mau,
                                  ((math.inf, inp.essentials_price_per_mau),))
-    project = sms_usd + lambda_usd + lite_usd
+    project = sms_usd + lambda_usd + dynamodb_usd + lite_usd
     essentials_total = sms_usd + essentials_usd
     return {
         "mau": mau, "sign_ins": sign_ins, "sms": sms, "sms_usd": sms_usd,
         "lambda_requests": requests, "lambda_gb_seconds": gb_seconds, "lambda_usd": lambda_usd,
+        "dynamodb_usd": dynamodb_usd,
         "cognito_lite_usd": lite_usd, "project_total_usd": project,
         "cognito_essentials_usd": essentials_usd, "essentials_total_usd": essentials_total,
         "difference_usd": essentials_total - project,
@@ -249,13 +259,13 @@ def _tiers_str(tiers) -> str:
 
 def markdown(rows: list[dict], inp: Inputs) -> str:
     """The table, then the inputs it used, each price with its date and source."""
-    out = ["| MAU | sign-ins | SMS sent | SMS | Lambda | Cognito Lite | this project total "
+    out = ["| MAU | sign-ins | SMS sent | SMS | Lambda | DynamoDB | Cognito Lite | this project total "
            "| Cognito Essentials | Essentials total (with SMS) | difference (Essentials − this) |",
-           "|" + "---:|" * 10]
+           "|" + "---:|" * 11]
     for r in rows:
         out.append("| " + " | ".join([
             f"{r['mau']:,.0f}", f"{r['sign_ins']:,.0f}", f"{r['sms']:,.0f}", _usd(r["sms_usd"]),
-            _usd(r["lambda_usd"]), _usd(r["cognito_lite_usd"]), _usd(r["project_total_usd"]),
+            _usd(r["lambda_usd"]), _usd(r["dynamodb_usd"]), _usd(r["cognito_lite_usd"]), _usd(r["project_total_usd"]),
             _usd(r["cognito_essentials_usd"]), _usd(r["essentials_total_usd"]),
             _usd(r["difference_usd"])]) + " |")
     out += ["", "Monthly USD, us-east-1. A positive difference is what this project saves.", "",

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests: deploy template.yaml onto the local emulator with limits low enough to act
-# before the emulator's own 3-round cap, run tests/e2e against it, then clean up: the stack is
-# deleted, and the emulator stopped if this script started it.
+# before the emulator's own 3-round cap (and a per-number limit low enough to reach), run
+# tests/e2e against it, then clean up: the stack is deleted, and the emulator stopped if this
+# script started it.
 #
 #   tools/e2e.sh            (make e2e)
 set -euo pipefail
@@ -40,6 +41,8 @@ tools/local-deploy.sh "${params[@]}"
 
 # `--workspace` keeps the features (and so the build) of `make unit`.
 # The scenarios wait for cooldowns and one expiry; they are I/O-bound, so run them side by side.
-cargo test --workspace --test sign_in -- --ignored --test-threads 8
+cargo test --workspace --test sign_in --test send_limit -- --ignored --test-threads 8
+# The fault cases change the stack's create function: alone, one at a time.
+cargo test --workspace --test faults -- --ignored --test-threads 1
 # After all of them: the functions' logs of the whole run.
 cargo test --workspace --test logs -- --ignored

@@ -130,12 +130,16 @@ class Rows(unittest.TestCase):
         self.assertAlmostEqual(row["sms"], 44_000)
         self.assertAlmostEqual(row["sms_usd"], 44_000 * 0.00883)  # 388.52
         self.assertEqual(row["cognito_lite_usd"], 0)
-        self.assertAlmostEqual(row["project_total_usd"], row["sms_usd"] + row["lambda_usd"])
-        self.assertAlmostEqual(row["difference_usd"], -row["lambda_usd"])
+        self.assertAlmostEqual(row["dynamodb_usd"], 44_000 * 0.625 / 1e6)  # one write per SMS: 0.0275
+        self.assertAlmostEqual(row["project_total_usd"],
+                               row["sms_usd"] + row["lambda_usd"] + row["dynamodb_usd"])
+        self.assertAlmostEqual(row["difference_usd"], -row["lambda_usd"] - row["dynamodb_usd"])
 
     def test_one_million_mau_difference(self):
         row = cm.model(1_000_000, cm.Inputs(sms_price_usd=0.0))
-        self.assertAlmostEqual(row["difference_usd"], 14_850 - 4_635 - row["lambda_usd"])
+        self.assertAlmostEqual(row["dynamodb_usd"], 4_400_000 * 0.625 / 1e6)  # 2.75
+        self.assertAlmostEqual(row["difference_usd"],
+                               14_850 - 4_635 - row["lambda_usd"] - row["dynamodb_usd"])
 
     def test_sms_beyond_rounds_is_refused(self):
         with self.assertRaises(ValueError):

@@ -33,6 +33,8 @@ pub struct Stack {
     lambda: aws_sdk_lambda::Client,
     functions: HashMap<String, String>,
     endpoint: String,
+    /// The create function's environment as deployed.
+    create_env: HashMap<String, String>,
 }
 
 impl Stack {
@@ -68,7 +70,12 @@ impl Stack {
             .unwrap_or_default();
         let config = Config::from_lookup(|k| env.get(k).cloned()).expect("the deployed configuration is valid");
         let user_pool_id = outputs["UserPoolId"].clone();
-        Self { client, config, sdk, user_pool_id, lambda, functions, endpoint }
+        Self { client, config, sdk, user_pool_id, lambda, functions, endpoint, create_env: env }
+    }
+
+    /// The AWS configuration the harness uses (the emulator's endpoint, dummy credentials).
+    pub fn sdk(&self) -> &aws_config::SdkConfig {
+        &self.sdk
     }
 
     /// A phone number no other test (and no earlier run) has used: +1 555 then 7 random digits.
@@ -128,6 +135,26 @@ impl Stack {
             Some(_) => Err(payload["errorMessage"].as_str().unwrap_or_default().to_owned()),
             None => Ok(payload),
         }
+    }
+
+    /// Gives the deployed create function its environment plus `extra` (nothing: as deployed),
+    /// with `UpdateFunctionConfiguration`; the emulator restarts it with the new environment.
+    /// The fault tests point its SNS or DynamoDB endpoint (`AWS_ENDPOINT_URL_SNS`, ...) elsewhere.
+    pub async fn set_create_environment(&self, extra: &[(&str, &str)]) {
+        let name = &self.functions["CreateAuthChallengeFunction"];
+        let mut env = self.create_env.clone();
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let environment = aws_sdk_lambda::types::Environment::builder().set_variables(Some(env.clone())).build();
+        self.lambda
+            .update_function_configuration()
+            .function_name(name)
+            .environment(environment)
+            .send()
+            .await
+            .expect("UpdateFunctionConfiguration of the create function");
+        let deployed = self.lambda.get_function_configuration().function_name(name).send().await.expect("a function");
+        let now = deployed.environment().and_then(|e| e.variables()).cloned().unwrap_or_default();
+        assert_eq!(now, env, "the create function's environment did not change");
     }
 
     /// Every SMS the emulator received, for every number: (number, text).

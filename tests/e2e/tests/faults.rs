@@ -1,0 +1,219 @@
+//! Faults end to end: SNS unreachable, SNS answering `Throttling`, SNS too slow, and the
+//! per-number limit table unreachable.
+//!
+//! Each case points the deployed create function's SNS (or DynamoDB) endpoint at a local fake
+//! (`AWS_ENDPOINT_URL_SNS`, ...) and checks what a user relies on: the sign-in ends in time
+//! with a clear error and no tokens, no SMS went out, and once the service is back the next
+//! sign-in of the same number works with exactly one SMS. The cases change the one create
+//! function of the stack, so `make e2e` runs this file on its own, one test at a time.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use e2e::{Stack, tokens};
+use signin_client::ClientError;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Cognito gives a trigger 5 seconds; the sign-in must have failed well before the client
+/// would see Cognito's own timeout. (A deadline, not a speed figure: the trigger gives up after
+/// at most 3 s of SNS or 0.8 s of DynamoDB.)
+const COGNITO_LIMIT: Duration = Duration::from_secs(5);
+
+/// How the fake service answers.
+#[derive(Clone, Copy)]
+enum Behaviour {
+    /// HTTP 400 with SNS's `Throttling` error, every time.
+    Throttling,
+    /// Reads the request and never answers.
+    Silent,
+}
+
+/// A fake AWS endpoint on 127.0.0.1 that misbehaves, and counts the requests it got.
+struct FakeService {
+    url: String,
+    requests: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FakeService {
+    async fn start(behaviour: Behaviour) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a local port");
+        let url = format!("http://{}", listener.local_addr().expect("an address"));
+        let requests = Arc::new(AtomicUsize::new(0));
+        let counter = requests.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let counter = counter.clone();
+                tokio::spawn(async move { serve(stream, behaviour, &counter).await });
+            }
+        });
+        Self { url, requests, task }
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FakeService {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Answers the requests on one connection (the SDK reuses connections between retries).
+async fn serve(mut stream: TcpStream, behaviour: Behaviour, requests: &AtomicUsize) {
+    loop {
+        if !read_request(&mut stream).await {
+            return;
+        }
+        requests.fetch_add(1, Ordering::SeqCst);
+        match behaviour {
+            Behaviour::Silent => {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                return;
+            }
+            Behaviour::Throttling => {
+                let body = "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error>\
+                    <Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>\
+                    <RequestId>fault-test</RequestId></ErrorResponse>";
+                let response = format!(
+                    "HTTP/1.1 400 Bad Request\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                if stream.write_all(response.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// Reads one HTTP request (headers and a `content-length` body); false at the end of the stream.
+async fn read_request(stream: &mut TcpStream) -> bool {
+    let mut data = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if data.len() >= end + 4 + length {
+                return true;
+            }
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => data.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// A URL where nothing listens: a port that was free a moment ago.
+async fn nothing_listening() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("a local port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    drop(listener);
+    url
+}
+
+/// Starts a sign-in for a fresh, signed-up number while create's `variable` points at `url`,
+/// checks it fails in time with `expected` in the message and sends nothing, then checks that
+/// the same number signs in normally once the endpoint is back.
+async fn sign_in_through_fault(stack: &Stack, variable: &str, url: &str, expected: &str) {
+    let phone = Stack::new_phone();
+    stack.sign_up(&phone).await;
+
+    stack.set_create_environment(&[(variable, url)]).await;
+    let started = Instant::now();
+    let outcome = stack.client.start(&phone).await;
+    let took = started.elapsed();
+    stack.set_create_environment(&[]).await;
+
+    match outcome {
+        Err(ClientError::Refused(message)) => {
+            assert!(message.contains(expected), "expected {expected:?} in the error, got {message:?}");
+            assert!(message.contains("please try again"), "{message}");
+            assert!(!message.contains(&phone[2..]), "the error shows the number: {message}");
+        }
+        other => panic!("expected a clear error, got {other:?}"),
+    }
+    assert!(took < COGNITO_LIMIT, "the sign-in took {took:?} to fail");
+    assert!(stack.sms(&phone).is_empty(), "an SMS went out while the service failed");
+
+    // Back to normal: the next sign-in of the same number works, with one SMS.
+    let challenge = stack.start(&phone).await;
+    let code = stack.latest_code(&phone);
+    tokens(stack.client.answer(&phone, &challenge.session, &code).await);
+    assert_eq!(stack.sms(&phone).len(), 1, "exactly the one SMS of the sign-in that worked");
+}
+
+/// Runs `scenario`, then gives create its deployed environment back even if the scenario failed,
+/// so one failing case does not break the ones after it.
+async fn restoring<F: std::future::Future<Output = ()> + Send + 'static>(scenario: F) {
+    let outcome = tokio::spawn(scenario).await;
+    Stack::connect().await.set_create_environment(&[]).await;
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack deployed by `make e2e`; changes the create function"]
+async fn sns_unreachable() {
+    restoring(async {
+        let stack = Stack::connect().await;
+        let url = nothing_listening().await;
+        sign_in_through_fault(&stack, "AWS_ENDPOINT_URL_SNS", &url, "the SMS service could not be reached").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack deployed by `make e2e`; changes the create function"]
+async fn sns_throttling() {
+    restoring(async {
+        let stack = Stack::connect().await;
+        let sns = FakeService::start(Behaviour::Throttling).await;
+        sign_in_through_fault(
+            &stack,
+            "AWS_ENDPOINT_URL_SNS",
+            &sns.url,
+            "the SMS service refused the message (Throttling)",
+        )
+        .await;
+        // Throttling is worth retrying, a bounded number of times.
+        assert_eq!(sns.requests(), 3, "one Publish and two retries");
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack deployed by `make e2e`; changes the create function"]
+async fn sns_too_slow() {
+    restoring(async {
+        let stack = Stack::connect().await;
+        let sns = FakeService::start(Behaviour::Silent).await;
+        sign_in_through_fault(&stack, "AWS_ENDPOINT_URL_SNS", &sns.url, "the SMS service did not answer in time").await;
+        assert!(sns.requests() >= 1, "the Publish reached the slow service");
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack deployed by `make e2e`; changes the create function"]
+async fn send_limit_table_unreachable() {
+    restoring(async {
+        let stack = Stack::connect().await;
+        assert!(stack.config.send_limit_table.is_some(), "make e2e deploys with the per-number limit");
+        let url = nothing_listening().await;
+        sign_in_through_fault(&stack, "AWS_ENDPOINT_URL_DYNAMODB", &url, "could not check the per-number SMS limit")
+            .await;
+    })
+    .await;
+}
