@@ -46,3 +46,6 @@ cargo test --workspace --test sign_in --test send_limit -- --ignored --test-thre
 cargo test --workspace --test faults -- --ignored --test-threads 1
 # After all of them: the functions' logs of the whole run.
 cargo test --workspace --test logs -- --ignored
+# Load, last (its thousands of log lines stay out of the search above): 200 complete sign-ins
+# (LOAD_SIGN_INS, LOAD_CONCURRENCY); prints the throughput and latency table of the README.
+cargo test --workspace --test load -- --ignored --nocapture

@@ -1,13 +1,20 @@
 //! Property tests: generated and mutated events never panic a trigger, and never yield
 //! `answerCorrect: true` or `issueTokens: true` from input the core did not create.
 //!
+//! Create is driven too: whatever it is given, a round it makes has metadata that parses back,
+//! and verify refuses a wrong answer to it. (`fuzz/` has the unbounded versions of these.)
+//!
 //! Bounded (a fixed number of cases each) so they run in the normal test run.
+
+use std::time::Duration;
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use sms_otp_core::Config;
 use sms_otp_core::metadata::ChallengeState;
 use sms_otp_core::metrics::Metrics;
+use sms_otp_core::sms::testing::{RecordingSender, SentSms};
+use sms_otp_core::triggers::create::{self, CreateContext};
 use sms_otp_core::triggers::{define, from_json, pre_sign_up, verify};
 
 const NOW: u64 = 1_763_700_000;
@@ -54,6 +61,14 @@ fn session_entry() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// A session entry as create writes it, answered wrongly: recent, within the default limits.
+fn round_of_ours() -> impl Strategy<Value = Value> {
+    ("[0-9]{6}", NOW - 400..NOW + 10, 1u32..4, 0u32..3).prop_map(|(code, issued_at, sends, failures)| {
+        json!({"challengeName": "CUSTOM_CHALLENGE", "challengeResult": false,
+            "challengeMetadata": format!("SMSOTP1:{code}:{issued_at}:{sends}:{failures}")})
+    })
+}
+
 fn client_metadata() -> impl Strategy<Value = Value> {
     prop_oneof![
         Just(Value::Null),
@@ -76,6 +91,49 @@ fn ends_in_a_correct_round_of_ours(session: &Value) -> bool {
     last["challengeName"] == "CUSTOM_CHALLENGE"
         && last["challengeResult"] == true
         && last["challengeMetadata"].as_str().is_some_and(|m| ChallengeState::parse(m).is_ok())
+}
+
+/// Runs create on `event` (the defaults, a recording sender, decoys without a wait) on this
+/// thread's runtime. Returns the response, or `None` when create refused the event, and the SMS
+/// sent.
+fn create_round(event: Value) -> (Option<Value>, Vec<SentSms>) {
+    thread_local! {
+        static RUNTIME: tokio::runtime::Runtime =
+            tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
+    }
+    let ctx = CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::ZERO);
+    let out = from_json(event)
+        .ok()
+        .and_then(|e| RUNTIME.with(|rt| rt.block_on(create::handle(e, &ctx, NOW, &mut Metrics::default()))).ok());
+    (out.map(|out| serde_json::to_value(out).expect("events serialize")["response"].take()), ctx.sender.sent())
+}
+
+/// What every round create makes must hold: metadata that parses back, the same code in the
+/// private parameters, and an SMS (if any) only to a known user's own number.
+fn check_round(request: &Value, response: &Value, sms: &[SentSms]) -> Result<ChallengeState, TestCaseError> {
+    let metadata = response["challengeMetadata"].as_str().unwrap_or_default();
+    let state = ChallengeState::parse(metadata)
+        .map_err(|e| TestCaseError::fail(format!("metadata {metadata:?} does not parse back ({e}) for {request}")))?;
+    prop_assert_eq!(response["privateChallengeParameters"]["code"].as_str(), Some(state.code.expose()));
+    prop_assert!(sms.len() <= 1);
+    if let Some(sms) = sms.first() {
+        prop_assert!(request["userNotFound"] != true, "an SMS for an unknown user");
+        prop_assert_eq!(Some(sms.to.as_str()), request["userAttributes"]["phone_number"].as_str());
+    }
+    Ok(state)
+}
+
+/// Verify's answer to `answer` for the round create made for `request`.
+fn verify_answer(request: &Value, response: &Value, answer: &str) -> bool {
+    let mut event = header("VerifyAuthChallengeResponse_Authentication");
+    let attributes = if request["userAttributes"].is_object() { request["userAttributes"].clone() } else { json!({}) };
+    event["request"] = json!({"userAttributes": attributes,
+        "privateChallengeParameters": response["privateChallengeParameters"].clone(),
+        "challengeAnswer": answer, "userNotFound": request["userNotFound"] == true});
+    event["response"] = json!({});
+    from_json(event)
+        .and_then(|e| verify::handle(e, &Config::default(), NOW, &mut Metrics::default()))
+        .is_ok_and(|out| out.response.answer_correct)
 }
 
 proptest! {
@@ -178,6 +236,73 @@ proptest! {
             _ => {
                 let _ = from_json(event).and_then(|e| pre_sign_up::handle(e, &Config::default(), &mut Metrics::default()));
             }
+        }
+    }
+
+    /// Create on generated events: no panic, and every round it makes parses back and is one
+    /// verify reads: a wrong answer to it is never correct, the code just sent always is.
+    #[test]
+    fn create_rounds_parse_back_and_refuse_wrong_answers(
+        challenge_name in prop_oneof![4 => Just(Value::from("CUSTOM_CHALLENGE")), 1 => any_json()],
+        session in prop::collection::vec(prop_oneof![6 => round_of_ours(), 1 => session_entry()], 0..4),
+        user_not_found in any::<bool>(),
+        metadata in prop_oneof![
+            3 => Just(Value::Null),
+            2 => Just(json!({"action": "resend"})),
+            1 => client_metadata(),
+        ],
+        phone in prop_oneof![
+            3 => Just(Value::from("+15555550100")),
+            2 => "\\+[0-9]{6,16}".prop_map(Value::from),
+            1 => any_json(),
+        ],
+        user_name in prop_oneof![3 => Just(Value::from("+15555550100")), 1 => ".{0,24}".prop_map(Value::from), 1 => any_json()],
+        wrong in prop_oneof!["[0-9]{4,10}", ".{0,12}"],
+    ) {
+        let mut event = header("CreateAuthChallenge_Authentication");
+        event["userName"] = user_name;
+        event["request"] = json!({"userAttributes": {"phone_number": phone}, "challengeName": challenge_name,
+            "session": session, "userNotFound": user_not_found, "clientMetadata": metadata});
+        event["response"] = json!({});
+        let request = event["request"].clone();
+        let (out, sms) = create_round(event);
+        if let Some(response) = out {
+            let state = check_round(&request, &response, &sms)?;
+            let code = state.code.expose();
+            if wrong.trim() != code {
+                prop_assert!(!verify_answer(&request, &response, &wrong), "verify took {wrong:?} for {code:?}");
+            }
+            if !sms.is_empty() {
+                prop_assert!(verify_answer(&request, &response, code), "verify refused the code just sent");
+            }
+        }
+    }
+
+    /// Mutations of the real create samples: replace one field of the request (or the username)
+    /// with anything. No panic; a round, if made, parses back and refuses a wrong answer.
+    #[test]
+    fn mutated_create_events_never_panic_or_break_the_round(
+        field in prop_oneof!["[a-zA-Z]{1,24}", Just("session".to_owned()), Just("userAttributes".to_owned()),
+            Just("clientMetadata".to_owned()), Just("userNotFound".to_owned()), Just("challengeName".to_owned())],
+        value in any_json(),
+        in_header in prop::bool::weighted(0.1),
+        pick in 0usize..6,
+    ) {
+        let samples = ["first-call.json", "wrong-answer-keeps-code.json", "resend-after-cooldown.json",
+            "resend-no-sends-left.json", "unknown-user.json", "test-number.json"];
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../events/create-auth-challenge").join(samples[pick]);
+        let mut event: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("sample")).expect("JSON");
+        if in_header {
+            event["userName"] = value;
+        } else {
+            event["request"][field.as_str()] = value;
+        }
+        let request = event["request"].clone();
+        let (out, sms) = create_round(event);
+        if let Some(response) = out {
+            let state = check_round(&request, &response, &sms)?;
+            let wrong = format!("{}0", state.code.expose());
+            prop_assert!(!verify_answer(&request, &response, &wrong));
         }
     }
 }

@@ -200,7 +200,8 @@ async fn sns_too_slow() {
         let stack = Stack::connect().await;
         let sns = FakeService::start(Behaviour::Silent).await;
         sign_in_through_fault(&stack, "AWS_ENDPOINT_URL_SNS", &sns.url, "the SMS service did not answer in time").await;
-        assert!(sns.requests() >= 1, "the Publish reached the slow service");
+        // One attempt: a Publish that timed out may have gone through, so it is not repeated.
+        assert_eq!(sns.requests(), 1, "the slow Publish was not retried");
     })
     .await;
 }

@@ -22,10 +22,9 @@ use crate::phone::PhoneNumber;
 
 /// Time to open a connection to DynamoDB.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
-/// Time for one attempt.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(400);
 /// Time for the reservation, retries included. With SNS's 3 seconds this stays inside
-/// Cognito's 5.
+/// Cognito's 5. No per-attempt timeout: the update adds one, so retrying an attempt that may
+/// have been applied could count a send twice (see [`crate::sms::sns::SEND_TIMEOUT`]).
 pub const RESERVE_TIMEOUT: Duration = Duration::from_millis(800);
 /// Attempts at most, the first included.
 pub const MAX_ATTEMPTS: u32 = 2;
@@ -47,7 +46,6 @@ impl DynamoDbLimiter {
             .get_or_init(|| async {
                 let timeouts = TimeoutConfig::builder()
                     .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
                     .operation_timeout(RESERVE_TIMEOUT)
                     .build();
                 let config = aws_sdk_dynamodb::config::Builder::from(aws::sdk_config().await)

@@ -17,10 +17,13 @@ use crate::phone::PhoneNumber;
 
 /// Time to open a connection to SNS.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
-/// Time for one `Publish` attempt.
-pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1500);
 /// Time for the whole send, retries included. With the trigger's own work this stays well
 /// inside Cognito's 5 seconds.
+///
+/// There is deliberately no per-attempt timeout: an attempt that timed out may still have been
+/// delivered, and retrying it would send the same code twice (seen under load on the local
+/// stack). So a slow SNS gets one attempt, cut off at this deadline; retries happen only after
+/// SNS answered with a retryable error (throttling, 5xx) or the connection failed.
 pub const SEND_TIMEOUT: Duration = Duration::from_millis(3000);
 /// Attempts at most, the first included.
 pub const MAX_ATTEMPTS: u32 = 3;
@@ -46,11 +49,8 @@ impl SnsSender {
     async fn client(&self) -> &aws_sdk_sns::Client {
         self.client
             .get_or_init(|| async {
-                let timeouts = TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                    .operation_timeout(SEND_TIMEOUT)
-                    .build();
+                let timeouts =
+                    TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT).operation_timeout(SEND_TIMEOUT).build();
                 let config = aws_sdk_sns::config::Builder::from(aws::sdk_config().await)
                     .timeout_config(timeouts)
                     .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
