@@ -1,0 +1,130 @@
+//! Create on any JSON: no panic, and every round it makes is one the rest of the protocol can
+//! read: its metadata parses back, the private code and expiry are the metadata's, the public
+//! parameters are the six names, an SMS goes only to the user's own number (never for an unknown
+//! user, never past the per-number limit or with the limit unknown) and carries the code, and
+//! verify refuses a wrong answer to it (and takes the right one after a real SMS).
+#![no_main]
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use libfuzzer_sys::fuzz_target;
+use serde_json::{Value, json};
+use sms_otp_core::Config;
+use sms_otp_core::metadata::ChallengeState;
+use sms_otp_core::metrics::Metrics;
+use sms_otp_core::phone::PhoneNumber;
+use sms_otp_core::send_limit::testing::InMemoryLimiter;
+use sms_otp_core::send_limit::{LimitError, NoLimit, PerNumberLimits, SendLimiter};
+use sms_otp_core::sms::SendError;
+use sms_otp_core::sms::testing::{RecordingSender, SentSms};
+use sms_otp_core::triggers::create::{self, CreateContext};
+use sms_otp_core::triggers::{from_json, public, verify};
+use sms_otp_fuzz::{NOW, configs, event, wrong_code};
+use tokio::runtime::Runtime;
+
+fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime"))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some(event) = event(data) else { return };
+    for config in configs() {
+        for sms_fails in [false, true] {
+            run(&event, context(config, sms_fails, NoLimit), true);
+        }
+        // Past the per-number limit: a decoy round, no SMS.
+        let limit_reached = InMemoryLimiter::new(PerNumberLimits { per_hour: 0, per_day: 0 });
+        run(&event, context(config, false, limit_reached), false);
+        // The limit cannot be checked: no SMS either (the round fails).
+        let limit_unavailable = InMemoryLimiter::new(PerNumberLimits { per_hour: 10, per_day: 10 });
+        limit_unavailable.fail_with(LimitError::Unreachable);
+        run(&event, context(config, false, limit_unavailable), false);
+    }
+});
+
+/// A fresh context each time: the sender records every message, so one shared across runs would
+/// grow without end.
+fn context<L: SendLimiter>(config: &Config, sms_fails: bool, limiter: L) -> CreateContext<RecordingSender, L> {
+    let sender = RecordingSender::new();
+    if sms_fails {
+        sender.fail_with(SendError::Refused { code: "Throttling".into() });
+    }
+    CreateContext::with_decoy_delay(config.clone(), sender, Duration::ZERO).with_send_limit(limiter)
+}
+
+/// Runs create on `event`; when it makes a round, checks it. `may_send`: whether the context
+/// lets any SMS out at all.
+fn run<L: SendLimiter>(event: &Value, ctx: CreateContext<RecordingSender, L>, may_send: bool) {
+    let Ok(created) = from_json(event.clone()) else { return };
+    let result = runtime().block_on(create::handle(created, &ctx, NOW, &mut Metrics::default()));
+    let sent = ctx.sender.sent();
+    assert!(may_send || sent.is_empty(), "an SMS past the limit (or with the limit unknown) for {event}");
+    let Ok(out) = result else { return };
+    let out = serde_json::to_value(out).expect("events serialize");
+    check(&event["request"], &out["response"], &sent, &ctx.config);
+}
+
+fn check(request: &Value, response: &Value, sent: &[SentSms], config: &Config) {
+    let metadata = response["challengeMetadata"].as_str().unwrap_or_else(|| panic!("no metadata for {request}"));
+    let state = ChallengeState::parse(metadata)
+        .unwrap_or_else(|e| panic!("create wrote metadata it cannot read ({e}): {metadata:?} for {request}"));
+    let code = state.code.expose();
+
+    let private = &response["privateChallengeParameters"];
+    assert_eq!(private["code"].as_str(), Some(code), "private code is not the metadata's for {request}");
+    let expires_at = state.issued_at.saturating_add(config.otp_ttl_seconds).to_string();
+    assert_eq!(private["expiresAt"].as_str(), Some(expires_at.as_str()), "expiry for {request}");
+
+    let public_params = response["publicChallengeParameters"].as_object().expect("public parameters");
+    let mut names: Vec<&str> = public_params.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    let mut expected = [
+        public::MASKED_PHONE_NUMBER,
+        public::CODE_LENGTH,
+        public::EXPIRES_IN_SECONDS,
+        public::ATTEMPTS_LEFT,
+        public::RESEND_IN_SECONDS,
+        public::SENDS_LEFT,
+    ];
+    expected.sort_unstable();
+    assert_eq!(names, expected, "public parameter names for {request}");
+    let phone = request["userAttributes"]["phone_number"].as_str();
+    if let Some(phone) = phone.filter(|p| PhoneNumber::parse(p).is_ok()) {
+        let masked = public_params[public::MASKED_PHONE_NUMBER].as_str().unwrap_or_default();
+        assert!(!masked.contains(phone), "the full number in public parameters for {request}");
+    }
+
+    assert!(sent.len() <= 1, "{} SMS for one round: {request}", sent.len());
+    if let Some(sms) = sent.first() {
+        assert!(request["userNotFound"] != true, "an SMS for an unknown user: {request}");
+        assert_eq!(Some(sms.to.as_str()), phone, "an SMS to another number than the user's: {request}");
+        assert!(sms.text.contains(code), "the SMS does not carry the round's code: {request}");
+        assert_eq!(state.issued_at, NOW, "a code sent now, recorded as issued at another time: {request}");
+    }
+
+    // The round, handed on to verify: a wrong answer is never correct; after a real SMS, the
+    // right one is.
+    let answer = |answer: String| {
+        let mut event = json!({
+            "version": "1", "region": "us-east-1", "userPoolId": "p", "userName": "u",
+            "callerContext": {"awsSdkVersion": "x", "clientId": "c"},
+            "triggerSource": "VerifyAuthChallengeResponse_Authentication",
+            "request": {"userAttributes": request["userAttributes"].clone(), "privateChallengeParameters": private.clone(),
+                "challengeAnswer": answer, "userNotFound": request["userNotFound"] == true},
+            "response": {}
+        });
+        if request["userAttributes"].is_null() {
+            event["request"]["userAttributes"] = json!({});
+        }
+        from_json(event)
+            .and_then(|e| verify::handle(e, config, NOW, &mut Metrics::default()))
+            .map(|out| out.response.answer_correct)
+    };
+    assert!(!answer(wrong_code(code)).unwrap_or(false), "verify took a wrong answer to {request}");
+    if !sent.is_empty() {
+        assert!(matches!(answer(code.to_owned()), Ok(true)), "verify refused the code just sent for {request}");
+    }
+}
