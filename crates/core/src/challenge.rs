@@ -121,7 +121,7 @@ pub fn decide(
     }
     Ok(match request {
         Request::Resend if last.state.sends >= limits.max_sends => Decision::Fail(FailReason::TooManyResends),
-        Request::Answer if last.state.failures + 1 >= limits.max_attempts => {
+        Request::Answer if last.state.failures.saturating_add(1) >= limits.max_attempts => {
             Decision::Fail(FailReason::TooManyWrongAnswers)
         }
         Request::Resend | Request::Answer => Decision::Challenge,
@@ -151,12 +151,12 @@ pub fn next_round<E>(
     };
     match request {
         Request::Answer => {
-            let state = ChallengeState { failures: prev.failures + 1, ..prev.clone() };
+            let state = ChallengeState { failures: prev.failures.saturating_add(1), ..prev.clone() };
             Ok(NextRound { state, send: false })
         }
         Request::Resend if resend_allowed(prev, now, limits) => {
             let state =
-                ChallengeState { code: draw()?, issued_at: now, sends: prev.sends + 1, failures: prev.failures };
+                ChallengeState { code: draw()?, issued_at: now, sends: prev.sends.saturating_add(1), failures: prev.failures };
             Ok(NextRound { state, send: true })
         }
         Request::Resend => Ok(NextRound { state: prev.clone(), send: false }),

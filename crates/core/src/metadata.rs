@@ -55,8 +55,8 @@ impl ChallengeState {
         let state = Self {
             code: Code::parse(code).map_err(|_| MetadataError::Malformed)?,
             issued_at: plain_number(issued_at)?,
-            sends: plain_number(sends)? as u32,
-            failures: plain_number(failures)? as u32,
+            sends: small_number(sends)?,
+            failures: small_number(failures)?,
         };
         if state.sends == 0 {
             return Err(MetadataError::Malformed);
@@ -71,6 +71,11 @@ fn plain_number(raw: &str) -> Result<u64, MetadataError> {
         return Err(MetadataError::Malformed);
     }
     raw.parse().map_err(|_| MetadataError::Malformed)
+}
+
+/// A count: a plain number that fits in a `u32` (refused, not truncated, when it does not).
+fn small_number(raw: &str) -> Result<u32, MetadataError> {
+    u32::try_from(plain_number(raw)?).map_err(|_| MetadataError::Malformed)
 }
 
 #[cfg(test)]
@@ -103,6 +108,9 @@ mod tests {
             "SMSOTP1:004211:1763700000:2:-1",
             "SMSOTP1:004211:99999999999999999999:2:1",
             "SMSOTP1:004211::2:1",
+            // Counts past u32 were once read modulo 2^32 (found by `cargo fuzz`, target metadata).
+            "SMSOTP1:1234:1:4294967297:0",
+            "SMSOTP1:1234:1:1:4294967296",
         ] {
             assert_eq!(ChallengeState::parse(bad), Err(MetadataError::Malformed), "{bad:?}");
         }
