@@ -1,28 +1,48 @@
 //! What create's two AWS clients (SNS for the SMS, DynamoDB for the per-number limit) share:
 //! one SDK configuration and one HTTP client, built once, and one way of reading their errors.
 //!
-//! Built on first use rather than at start-up: loading the configuration loads the system's TLS
+//! Built on first use rather than at start-up: building the HTTP client loads the system's TLS
 //! root certificates, the largest part of create's cold start, and rounds that send nothing
 //! (unknown users, test numbers, answers) never need it.
+//!
+//! Lambda hands a function everything it needs in its environment: `AWS_REGION` and the
+//! execution role's credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//! `AWS_SESSION_TOKEN`). So the configuration is read from there and nowhere else, rather than
+//! through `aws_config::load_defaults`, whose chains (profile files, SSO, web identity through
+//! STS, container and instance metadata) can never apply here and would add some 400 kB to
+//! create's binary, past its 5 MB budget.
 
-use aws_config::{BehaviorVersion, SdkConfig};
+use std::sync::OnceLock;
+
+use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use tokio::sync::OnceCell;
 
-/// The standard AWS configuration of the environment (region, credentials, `AWS_ENDPOINT_URL`
-/// for a local stack), with rustls on ring: the SDK's default TLS stack (aws-lc) would add a
-/// megabyte or more to the binary. Each client sets its own timeouts and retries on top.
-pub async fn sdk_config() -> &'static SdkConfig {
-    static SHARED: OnceCell<SdkConfig> = OnceCell::const_new();
-    SHARED
-        .get_or_init(|| async {
-            let http = aws_smithy_http_client::Builder::new()
-                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-                .build_https();
-            aws_config::defaults(BehaviorVersion::latest()).http_client(http).load().await
-        })
-        .await
+/// Region and credentials from the function's environment, HTTPS with rustls on ring (the SDK's
+/// default TLS stack, aws-lc, would add a megabyte or more), built once for both clients. Each
+/// client sets its own endpoint ([`endpoint_url`]), timeouts and retries on top.
+pub fn sdk_config() -> &'static SdkConfig {
+    static SHARED: OnceLock<SdkConfig> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let http =
+            aws_smithy_http_client::Builder::new().tls_provider(tls::Provider::Rustls(CryptoMode::Ring)).build_https();
+        SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(std::env::var("AWS_REGION").ok().map(Region::new))
+            .credentials_provider(SharedCredentialsProvider::new(EnvironmentVariableCredentialsProvider::new()))
+            .http_client(http)
+            .build()
+    })
+}
+
+/// The endpoint to call for a service instead of AWS's, as the AWS SDKs read it from the
+/// environment: `AWS_ENDPOINT_URL_<SERVICE>` (e.g. `AWS_ENDPOINT_URL_SNS`), else
+/// `AWS_ENDPOINT_URL` (a local stack sets it). Unset in AWS.
+pub fn endpoint_url(service: &str) -> Option<String> {
+    let specific = std::env::var(format!("AWS_ENDPOINT_URL_{service}")).ok();
+    specific.or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()).filter(|url| !url.trim().is_empty())
 }
 
 /// Why a call to an AWS service failed, with the service's error code at most: error messages

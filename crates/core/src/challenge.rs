@@ -155,8 +155,12 @@ pub fn next_round<E>(
             Ok(NextRound { state, send: false })
         }
         Request::Resend if resend_allowed(prev, now, limits) => {
-            let state =
-                ChallengeState { code: draw()?, issued_at: now, sends: prev.sends.saturating_add(1), failures: prev.failures };
+            let state = ChallengeState {
+                code: draw()?,
+                issued_at: now,
+                sends: prev.sends.saturating_add(1),
+                failures: prev.failures,
+            };
             Ok(NextRound { state, send: true })
         }
         Request::Resend => Ok(NextRound { state: prev.clone(), send: false }),

@@ -48,7 +48,9 @@ impl DynamoDbLimiter {
                     .connect_timeout(CONNECT_TIMEOUT)
                     .operation_timeout(RESERVE_TIMEOUT)
                     .build();
-                let config = aws_sdk_dynamodb::config::Builder::from(aws::sdk_config().await)
+                let mut config = aws_sdk_dynamodb::config::Builder::from(aws::sdk_config());
+                config.set_endpoint_url(aws::endpoint_url("DYNAMODB"));
+                let config = config
                     .timeout_config(timeouts)
                     .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
                     .build();

@@ -51,7 +51,9 @@ impl SnsSender {
             .get_or_init(|| async {
                 let timeouts =
                     TimeoutConfig::builder().connect_timeout(CONNECT_TIMEOUT).operation_timeout(SEND_TIMEOUT).build();
-                let config = aws_sdk_sns::config::Builder::from(aws::sdk_config().await)
+                let mut config = aws_sdk_sns::config::Builder::from(aws::sdk_config());
+                config.set_endpoint_url(aws::endpoint_url("SNS"));
+                let config = config
                     .timeout_config(timeouts)
                     .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
                     .build();
