@@ -60,3 +60,10 @@ bench: build-local ## Benchmark the release bootstraps against the budgets and a
 
 cost: ## Monthly cost of N sign-ins, this project vs Cognito Essentials (COST_ARGS, e.g. --mau 50000)
 	python3 tools/cost_model.py $(COST_ARGS)
+
+FUZZ_SECONDS ?= 60
+fuzz: ## cargo fuzz, every target for FUZZ_SECONDS each (needs a nightly toolchain; installs cargo-fuzz)
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --version 0.13.2 --locked
+	fuzz/seed.sh
+	for target in metadata define verify create pre_sign_up; do \
+	  cargo +nightly fuzz run $$target -- -dict=fuzz/cognito.dict -max_total_time=$(FUZZ_SECONDS) -timeout=10 || exit 1; done

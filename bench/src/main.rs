@@ -6,7 +6,7 @@
 //! bench [--build-dir .aws-sam/build-local] [--python .venv/bench/bin/python] [--starts 20] [--warm 2000]
 //! ```
 
-mod fake_sns;
+mod fake_aws;
 mod harness;
 mod http;
 
@@ -16,13 +16,14 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use fake_sns::FakeSns;
+use fake_aws::FakeAws;
 use harness::Launch;
 
 /// The spec's budgets for one trigger.
 struct Budget {
     cold_start: Duration,
-    /// Warm p50; for create, on top of one SNS round trip to the local endpoint.
+    /// Warm p50; for create, on top of its two round trips to the local endpoint (the
+    /// per-number limit's DynamoDB `UpdateItem`, then SNS `Publish`).
     warm: Duration,
     peak_rss: u64,
     size: u64,
@@ -145,8 +146,8 @@ fn run() -> Result<(), String> {
     let python = std::path::absolute(&o.python).ok().filter(|p| p.exists()).ok_or_else(|| {
         format!("{} is missing: `make tools` installs the Python baseline's venv", o.python.display())
     })?;
-    let sns = FakeSns::start().map_err(|e| format!("fake SNS: {e}"))?;
-    let sns_round_trip = sns.round_trip(1000).map_err(|e| format!("fake SNS: {e}"))?;
+    let sns = FakeAws::start().map_err(|e| format!("fake AWS endpoint: {e}"))?;
+    let sns_round_trip = sns.round_trip(1000).map_err(|e| format!("fake AWS endpoint: {e}"))?;
     let env = |module: Option<&str>| {
         let mut env: Vec<(String, String)> = [
             ("AWS_REGION", "us-east-1"),
@@ -165,6 +166,8 @@ fn run() -> Result<(), String> {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         env.push(("AWS_ENDPOINT_URL".into(), sns.endpoint()));
+        // The per-number limit, on as the template deploys it: one UpdateItem before each send.
+        env.push(("SEND_LIMIT_TABLE".into(), "bench-send-limits".into()));
         if let Some(m) = module {
             env.push(("_HANDLER".into(), format!("{m}.handler")));
         }
@@ -205,7 +208,7 @@ fn run() -> Result<(), String> {
         let rust_size = std::fs::metadata(&bootstrap).map_err(|e| e.to_string())?.len();
         let python_source = Path::new("bench/baseline").join(format!("{}.py", t.python_module));
         let python_size = std::fs::metadata(&python_source).map_err(|e| e.to_string())?.len();
-        let warm_budget = if t.sends_sms { t.budget.warm + sns_round_trip } else { t.budget.warm };
+        let warm_budget = if t.sends_sms { t.budget.warm + 2 * sns_round_trip } else { t.budget.warm };
 
         let figures = [
             Figure::time(
@@ -236,7 +239,7 @@ fn run() -> Result<(), String> {
     let _ = writeln!(out, "{}\n", machine());
     let _ = writeln!(
         out,
-        "Harness: local Lambda Runtime API on 127.0.0.1; {} starts per Rust function ({} for Python), {} warm invokes each; create publishes to a local SNS endpoint whose bare HTTP round trip is {}.\n",
+        "Harness: local Lambda Runtime API on 127.0.0.1; {} starts per Rust function ({} for Python), {} warm invokes each; create reserves a send in the per-number limit (DynamoDB UpdateItem) and publishes (SNS Publish) to a local endpoint whose bare HTTP round trip is {}; its warm budget is two such round trips plus 1 ms. The Python baseline has no per-number limit.\n",
         o.starts,
         o.starts.min(5),
         o.warm,

@@ -39,10 +39,11 @@ use tokio::task::JoinSet;
 const DEFAULT_SIGN_INS: usize = 200;
 /// Sign-ins in flight at most; `LOAD_CONCURRENCY` changes it. Not all 200: the emulator serves
 /// every call from one Python process (about one core, whatever the width), so from about 30 in
-/// flight on more width adds only latency (about 28 sign-ins/s on 2 cores at 32, 50 or 64). From
-/// about 64 on, its SNS `Publish` can take longer than create-auth-challenge's 1.5 s per attempt;
-/// the SDK then publishes again, the number gets the code twice, and past 3 s the sign-in fails
-/// with `SmsNotSent` (at 200: over half of them). 40 passed every run, with other builds running.
+/// flight on more width adds only latency (about 27 sign-ins/s on 2 cores). At 100 in flight the
+/// 200 sign-ins still succeed, but a whole sign-in takes 4.5 s and the single-use checks after
+/// them see the emulator's DynamoDB answer create's per-number limit check later than its 0.8 s
+/// deadline; at 200 every `InitiateAuth` fails that way (a clear `SendLimitUnavailable`, no SMS
+/// sent). 40 passed every run, with other builds running.
 const DEFAULT_CONCURRENCY: usize = 40;
 /// The sign-ins and the checks stop after this; `LOAD_DEADLINE_SECONDS` changes it.
 const DEFAULT_DEADLINE_SECONDS: usize = 300;

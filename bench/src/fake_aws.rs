@@ -1,4 +1,6 @@
-//! A local SNS endpoint: answers every request with a `PublishResponse` and counts them.
+//! A local AWS endpoint for create-auth-challenge: SNS `Publish` (form-encoded, answered with a
+//! `PublishResponse` and counted) and DynamoDB `UpdateItem` (JSON, the per-number limit's
+//! reservation, answered with `{}`: granted).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -10,22 +12,28 @@ use crate::http::{self, Connection};
 
 const PUBLISH_RESPONSE: &str = r#"<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>00000000-0000-0000-0000-000000000000</MessageId></PublishResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000001</RequestId></ResponseMetadata></PublishResponse>"#;
 
-pub struct FakeSns {
+pub struct FakeAws {
     pub addr: SocketAddr,
     published: Arc<AtomicU64>,
 }
 
-impl FakeSns {
+impl FakeAws {
     pub fn start() -> std::io::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let published = Arc::new(AtomicU64::new(0));
         let counter = published.clone();
         http::accept_forever(listener, move |mut conn: Connection| {
-            while let Ok(Some(_request)) = conn.next_request() {
-                counter.fetch_add(1, Ordering::Relaxed);
-                let headers = [("content-type", "text/xml".to_owned())];
-                if conn.respond(200, &headers, PUBLISH_RESPONSE.as_bytes()).is_err() {
+            while let Ok(Some(request)) = conn.next_request() {
+                let answered = if request.body.starts_with(b"{") {
+                    let headers = [("content-type", "application/x-amz-json-1.0".to_owned())];
+                    conn.respond(200, &headers, b"{}")
+                } else {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                    let headers = [("content-type", "text/xml".to_owned())];
+                    conn.respond(200, &headers, PUBLISH_RESPONSE.as_bytes())
+                };
+                if answered.is_err() {
                     return;
                 }
             }
