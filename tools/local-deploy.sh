@@ -52,10 +52,6 @@ tools/local-stack.sh up
 # locally (cfn-lint checks them; see README, Local emulator differences).
 overrides="Architecture=$arch DeletionProtection=INACTIVE LogRetentionInDays=1"
 overrides="$overrides SmsFailureRateAlarmPercent=0 TriggerErrorsAlarmThreshold=0"
-# `make demo` signs the same number in again and again; the default 5 SMS an hour would start
-# withholding its code by the sixth run. (tools/e2e.sh passes its own, lower limits, and the last
-# value of a parameter wins.)
-overrides="$overrides MaxSmsPerNumberPerHour=30 MaxSmsPerNumberPerDay=200"
 if [ $# -gt 0 ]; then overrides="$overrides $*"; fi
 say "sam deploy --stack-name $stack ($overrides)"
 sam deploy --config-env local --stack-name "$stack" --parameter-overrides "$overrides"
