@@ -13,17 +13,37 @@
 //! create's binary, past its 5 MB budget.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
+/// The configuration of one service's client: the shared one (below) with the service's endpoint
+/// ([`endpoint_url`]), a connect timeout, an overall `deadline` and at most `attempts` attempts.
+///
+/// There is deliberately no per-attempt timeout: an attempt that timed out may still have been
+/// carried out (an SMS delivered, a count added), and retrying it would do it twice (seen under
+/// load on the local stack: the same code sent twice). So a slow service gets one attempt, cut
+/// off at the deadline; retries happen only after it answered with a retryable error
+/// (throttling, 5xx) or the connection failed.
+pub fn service_config(service: &str, connect: Duration, deadline: Duration, attempts: u32) -> SdkConfig {
+    let timeouts = TimeoutConfig::builder().connect_timeout(connect).operation_timeout(deadline).build();
+    let mut builder = shared_config()
+        .to_builder()
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(attempts));
+    builder.set_endpoint_url(endpoint_url(service));
+    builder.build()
+}
+
 /// Region and credentials from the function's environment, HTTPS with rustls on ring (the SDK's
-/// default TLS stack, aws-lc, would add a megabyte or more), built once for both clients. Each
-/// client sets its own endpoint ([`endpoint_url`]), timeouts and retries on top.
-pub fn sdk_config() -> &'static SdkConfig {
+/// default TLS stack, aws-lc, would add a megabyte or more), built once for both clients.
+fn shared_config() -> &'static SdkConfig {
     static SHARED: OnceLock<SdkConfig> = OnceLock::new();
     SHARED.get_or_init(|| {
         let http =
@@ -40,7 +60,7 @@ pub fn sdk_config() -> &'static SdkConfig {
 /// The endpoint to call for a service instead of AWS's, as the AWS SDKs read it from the
 /// environment: `AWS_ENDPOINT_URL_<SERVICE>` (e.g. `AWS_ENDPOINT_URL_SNS`), else
 /// `AWS_ENDPOINT_URL` (a local stack sets it). Unset in AWS.
-pub fn endpoint_url(service: &str) -> Option<String> {
+fn endpoint_url(service: &str) -> Option<String> {
     let specific = std::env::var(format!("AWS_ENDPOINT_URL_{service}")).ok();
     specific.or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()).filter(|url| !url.trim().is_empty())
 }

@@ -8,10 +8,9 @@
 //! number can never both take the last slot. Operators can look a number up (query by `phone`)
 //! or lift its limit (delete its items).
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -23,8 +22,7 @@ use crate::phone::PhoneNumber;
 /// Time to open a connection to DynamoDB.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 /// Time for the reservation, retries included. With SNS's 3 seconds this stays inside
-/// Cognito's 5. No per-attempt timeout: the update adds one, so retrying an attempt that may
-/// have been applied could count a send twice (see [`crate::sms::sns::SEND_TIMEOUT`]).
+/// Cognito's 5. No per-attempt timeout: see [`aws::service_config`].
 pub const RESERVE_TIMEOUT: Duration = Duration::from_millis(800);
 /// Attempts at most, the first included.
 pub const MAX_ATTEMPTS: u32 = 2;
@@ -32,31 +30,20 @@ pub const MAX_ATTEMPTS: u32 = 2;
 pub struct DynamoDbLimiter {
     table: String,
     limits: PerNumberLimits,
-    client: tokio::sync::OnceCell<aws_sdk_dynamodb::Client>,
+    client: OnceLock<aws_sdk_dynamodb::Client>,
 }
 
 impl DynamoDbLimiter {
     /// A limiter on `table`; its client is built on the first reservation (see [`crate::aws`]).
     pub fn new(table: String, limits: PerNumberLimits) -> Self {
-        Self { table, limits, client: tokio::sync::OnceCell::new() }
+        Self { table, limits, client: OnceLock::new() }
     }
 
-    async fn client(&self) -> &aws_sdk_dynamodb::Client {
-        self.client
-            .get_or_init(|| async {
-                let timeouts = TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_timeout(RESERVE_TIMEOUT)
-                    .build();
-                let mut config = aws_sdk_dynamodb::config::Builder::from(aws::sdk_config());
-                config.set_endpoint_url(aws::endpoint_url("DYNAMODB"));
-                let config = config
-                    .timeout_config(timeouts)
-                    .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
-                    .build();
-                aws_sdk_dynamodb::Client::from_conf(config)
-            })
-            .await
+    fn client(&self) -> &aws_sdk_dynamodb::Client {
+        self.client.get_or_init(|| {
+            let config = aws::service_config("DYNAMODB", CONNECT_TIMEOUT, RESERVE_TIMEOUT, MAX_ATTEMPTS);
+            aws_sdk_dynamodb::Client::new(&config)
+        })
     }
 }
 
@@ -69,7 +56,6 @@ impl SendLimiter for DynamoDbLimiter {
         let window = Window::at(now);
         let result = self
             .client()
-            .await
             .update_item()
             .table_name(&self.table)
             .key("phone", AttributeValue::S(to.expose().to_owned()))
