@@ -26,12 +26,13 @@ unit: ## Unit tests, the handler tests over events/, property tests, the cost mo
 	cargo test --workspace
 	python3 -m unittest discover -s tools -p 'test_*.py'
 
-sdk-only-in-create: ## Only create-auth-challenge may link the AWS SDK
-	@for bin in pre-sign-up define-auth-challenge verify-auth-challenge; do \
+sdk-only-in-create: ## Only create and verify may link the AWS SDK (pre-sign-up and define never)
+	@for bin in pre-sign-up define-auth-challenge; do \
 	  if cargo tree -q -p $$bin -e normal | grep -E 'aws-(sdk|config|smithy)'; then \
 	    echo "$$bin links the AWS SDK" >&2; exit 1; fi; done
 	@cargo tree -q -p create-auth-challenge -e normal | grep -q aws-sdk-sns
-	@echo "AWS SDK: linked by create-auth-challenge only"
+	@cargo tree -q -p verify-auth-challenge -e normal | grep -q aws-sdk-dynamodb
+	@echo "AWS SDK: linked by create-auth-challenge (SNS, DynamoDB) and verify-auth-challenge (DynamoDB) only"
 
 template-lint: tools ## sam validate --lint and cfn-lint on template.yaml, no warnings
 	source tools/env.sh && sam validate --lint && cfn-lint template.yaml

@@ -5,6 +5,12 @@
 //! see of it ([`PublicView`]), verify checks an answer ([`answer_is_correct`]). The same inputs
 //! always give the same outputs, which is what lets three separate functions agree without
 //! sharing anything but Cognito's session.
+//!
+//! One rule holds every reason a code may not reach its user (a limit, an unknown user, a blocked
+//! country, a locked number, ...): a new code starts *undelivered* ([`ChallengeState::delivered`]),
+//! only a send that went out marks it delivered ([`NextRound::mark_delivered`]), and no answer is
+//! ever correct in a round whose code was not delivered ([`answer_is_correct`], and [`decide`]
+//! refuses a session that says otherwise).
 
 use std::collections::HashMap;
 
@@ -98,6 +104,8 @@ pub enum SessionError {
     CorrectAnswerNotLast,
     #[error("the session has a correct answer for an unknown user")]
     CorrectAnswerForUnknownUser,
+    #[error("the session has a correct answer in a round whose code was not delivered")]
+    CorrectAnswerForUndeliveredCode,
 }
 
 /// Define's decision after `rounds`, for the current `request`.
@@ -114,7 +122,11 @@ pub fn decide(
         return Err(SessionError::CorrectAnswerNotLast);
     }
     if last.answered_correctly {
-        return if user_not_found { Err(SessionError::CorrectAnswerForUnknownUser) } else { Ok(Decision::IssueTokens) };
+        return match (user_not_found, last.state.delivered) {
+            (true, _) => Err(SessionError::CorrectAnswerForUnknownUser),
+            (false, false) => Err(SessionError::CorrectAnswerForUndeliveredCode),
+            (false, true) => Ok(Decision::IssueTokens),
+        };
     }
     if rounds.len() >= limits.max_rounds() as usize {
         return Ok(Decision::Fail(FailReason::TooManyRounds));
@@ -132,8 +144,17 @@ pub fn decide(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NextRound {
     pub state: ChallengeState,
-    /// Whether this round's code must be sent now (a new code was drawn).
+    /// Whether this round's code must be sent now (a new code was drawn, still undelivered).
     pub send: bool,
+}
+
+impl NextRound {
+    /// The new code reached its user (the SMS went out, or a test number's fixed code): only
+    /// now can the round be won.
+    pub fn mark_delivered(&mut self) {
+        debug_assert!(self.send, "only a new code is delivered");
+        self.state.delivered = true;
+    }
 }
 
 /// The state of the round create is making, from the previous round's state (`None` for the
@@ -146,7 +167,7 @@ pub fn next_round<E>(
     draw: impl FnOnce() -> Result<Code, E>,
 ) -> Result<NextRound, E> {
     let Some(prev) = previous else {
-        let state = ChallengeState { code: draw()?, issued_at: now, sends: 1, failures: 0 };
+        let state = ChallengeState { code: draw()?, issued_at: now, sends: 1, failures: 0, delivered: false };
         return Ok(NextRound { state, send: true });
     };
     match request {
@@ -160,6 +181,7 @@ pub fn next_round<E>(
                 issued_at: now,
                 sends: prev.sends.saturating_add(1),
                 failures: prev.failures,
+                delivered: false,
             };
             Ok(NextRound { state, send: true })
         }
@@ -206,11 +228,29 @@ impl PublicView {
     }
 }
 
-/// Whether `answer` is `code` and the code has not expired. Surrounding white space is ignored
-/// (a pasted code often carries some); anything else must match exactly, in constant time.
-pub fn answer_is_correct(code: &Code, expires_at: u64, answer: &str, now: u64) -> bool {
-    let matches = code.matches(answer.trim());
-    matches && now < expires_at
+/// What verify is handed of the round being answered (Cognito's private challenge parameters).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answerable {
+    pub code: Code,
+    /// Unix seconds after which the code no longer works ([`expires_at`]).
+    pub expires_at: u64,
+    /// [`ChallengeState::delivered`]: false means no answer can be correct.
+    pub delivered: bool,
+}
+
+impl Answerable {
+    pub fn of(state: &ChallengeState, limits: &Limits) -> Self {
+        Self { code: state.code.clone(), expires_at: expires_at(state, limits), delivered: state.delivered }
+    }
+}
+
+/// Whether `answer` wins `round`: its code was delivered, it has not expired, and the answer is
+/// the code. Surrounding white space is ignored (a pasted code often carries some); anything
+/// else must match exactly, in constant time. Every condition is evaluated, so the time taken
+/// does not tell which one failed.
+pub fn answer_is_correct(round: &Answerable, answer: &str, now: u64) -> bool {
+    let matches = round.code.matches(answer.trim());
+    matches & (now < round.expires_at) & round.delivered
 }
 
 #[cfg(test)]
@@ -229,7 +269,7 @@ mod tests {
     }
 
     fn state(sends: u32, failures: u32) -> ChallengeState {
-        ChallengeState { code: code("111111"), issued_at: NOW, sends, failures }
+        ChallengeState { code: code("111111"), issued_at: NOW, sends, failures, delivered: true }
     }
 
     fn wrong(sends: u32, failures: u32) -> Round {
@@ -318,7 +358,7 @@ mod tests {
         assert_eq!(
             next,
             NextRound {
-                state: ChallengeState { code: code("123456"), issued_at: NOW, sends: 1, failures: 0 },
+                state: ChallengeState { code: code("123456"), issued_at: NOW, sends: 1, failures: 0, delivered: false },
                 send: true
             }
         );
@@ -348,9 +388,15 @@ mod tests {
         let prev = state(1, 1);
         let next = next_round(Some(&prev), Request::Resend, NOW + 30, &limits(), draw("222222")).unwrap();
         assert!(next.send);
-        assert_eq!(next.state, ChallengeState { code: code("222222"), issued_at: NOW + 30, sends: 2, failures: 1 });
+        assert_eq!(
+            next.state,
+            ChallengeState { code: code("222222"), issued_at: NOW + 30, sends: 2, failures: 1, delivered: false }
+        );
+        let mut sent = next.clone();
+        sent.mark_delivered();
         // The old code no longer matches what verify will be given.
-        assert!(!answer_is_correct(&next.state.code, expires_at(&next.state, &limits()), "111111", NOW + 31));
+        assert!(!answer_is_correct(&Answerable::of(&sent.state, &limits()), "111111", NOW + 31));
+        assert!(answer_is_correct(&Answerable::of(&sent.state, &limits()), "222222", NOW + 31));
     }
 
     #[test]
@@ -387,14 +433,41 @@ mod tests {
 
     #[test]
     fn answers_must_match_before_expiry() {
-        let c = code("012345");
-        let expiry = NOW + 300;
-        assert!(answer_is_correct(&c, expiry, "012345", NOW));
-        assert!(answer_is_correct(&c, expiry, " 012345\n", NOW + 299));
-        assert!(!answer_is_correct(&c, expiry, "012345", NOW + 300), "expired at its expiry second");
-        assert!(!answer_is_correct(&c, expiry, "012346", NOW));
-        assert!(!answer_is_correct(&c, expiry, "0123 45", NOW));
-        assert!(!answer_is_correct(&c, expiry, "", NOW));
+        let round = Answerable { code: code("012345"), expires_at: NOW + 300, delivered: true };
+        assert!(answer_is_correct(&round, "012345", NOW));
+        assert!(answer_is_correct(&round, " 012345\n", NOW + 299));
+        assert!(!answer_is_correct(&round, "012345", NOW + 300), "expired at its expiry second");
+        assert!(!answer_is_correct(&round, "012346", NOW));
+        assert!(!answer_is_correct(&round, "0123 45", NOW));
+        assert!(!answer_is_correct(&round, "", NOW));
+    }
+
+    #[test]
+    fn no_answer_wins_a_round_whose_code_was_not_delivered() {
+        let round = Answerable { code: code("012345"), expires_at: NOW + 300, delivered: false };
+        assert!(!answer_is_correct(&round, "012345", NOW), "not even its own code");
+        // A new code is undelivered until create marks it; a wrong answer or a resend inside the
+        // cooldown keeps the round as it was.
+        let l = limits();
+        let mut first = next_round(None, Request::Answer, NOW, &l, draw("222222")).unwrap();
+        assert!(!answer_is_correct(&Answerable::of(&first.state, &l), "222222", NOW));
+        let withheld = first.state.clone();
+        for request in [Request::Answer, Request::Resend] {
+            let next = next_round(Some(&withheld), request, NOW + 1, &l, no_draw).unwrap();
+            assert!(!next.state.delivered && !answer_is_correct(&Answerable::of(&next.state, &l), "222222", NOW + 1));
+        }
+        first.mark_delivered();
+        assert!(answer_is_correct(&Answerable::of(&first.state, &l), "222222", NOW));
+    }
+
+    #[test]
+    fn a_correct_mark_on_an_undelivered_round_fails_closed() {
+        let undelivered = ChallengeState { delivered: false, ..state(1, 0) };
+        let rounds = [Round { state: undelivered, answered_correctly: true }];
+        assert_eq!(
+            decide(&rounds, Request::Answer, false, &limits()),
+            Err(SessionError::CorrectAnswerForUndeliveredCode)
+        );
     }
 
     #[test]

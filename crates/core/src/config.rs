@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::ops::RangeInclusive;
 
 use crate::code::{self, Code};
+use crate::lockout::LockoutPolicy;
 use crate::message::MessageTemplate;
 use crate::phone::{CountryAllowList, PhoneNumber};
 use crate::send_limit::PerNumberLimits;
@@ -46,6 +47,9 @@ pub struct Config {
     pub send_limit_table: Option<String>,
     /// SMS per number per hour and per day (`MAX_SMS_PER_NUMBER_PER_HOUR`, `..._PER_DAY`).
     pub per_number: PerNumberLimits,
+    /// Consecutive wrong answers per number across sign-ins before a lock, and the lock's length
+    /// (`MAX_FAILED_ANSWERS_PER_NUMBER`, `LOCKOUT_SECONDS`). Kept in `SEND_LIMIT_TABLE` too.
+    pub lockout: LockoutPolicy,
     /// CloudWatch namespace of the embedded metrics (`METRICS_NAMESPACE`).
     pub metrics_namespace: String,
 }
@@ -197,6 +201,10 @@ impl Config {
             ));
         }
 
+        // NIST SP 800-63B (5.2.2) caps consecutive failed attempts at 100; 3 leaves room for typos.
+        let max_failed_answers = number(&get, "MAX_FAILED_ANSWERS_PER_NUMBER", 10, 3..=100)? as u32;
+        let lockout_seconds = number(&get, "LOCKOUT_SECONDS", 3600, 60..=86_400)?;
+
         let metrics_namespace = match get("METRICS_NAMESPACE") {
             None => DEFAULT_METRICS_NAMESPACE.to_owned(),
             Some(raw) => {
@@ -227,6 +235,7 @@ impl Config {
             auto_verify_phone,
             send_limit_table,
             per_number: PerNumberLimits { per_hour, per_day },
+            lockout: LockoutPolicy { max_failed_answers, lockout_seconds },
             metrics_namespace,
         })
     }
@@ -308,6 +317,7 @@ mod tests {
         assert_eq!(c.sms.webotp_domain, None);
         assert_eq!(c.send_limit_table, None);
         assert_eq!(c.per_number, PerNumberLimits { per_hour: 5, per_day: 10 });
+        assert_eq!(c.lockout, LockoutPolicy { max_failed_answers: 10, lockout_seconds: 3600 });
         assert_eq!(c.metrics_namespace, "SmsPasswordless");
     }
 
@@ -359,6 +369,10 @@ mod tests {
             ("MAX_ATTEMPTS", "0", "from 1 to 10"),
             ("MAX_SENDS", "6", "from 1 to 5"),
             ("RESEND_COOLDOWN_SECONDS", "301", "from 0 to 300"),
+            ("MAX_FAILED_ANSWERS_PER_NUMBER", "2", "from 3 to 100"),
+            ("MAX_FAILED_ANSWERS_PER_NUMBER", "101", "from 3 to 100"),
+            ("LOCKOUT_SECONDS", "59", "from 60 to 86400"),
+            ("LOCKOUT_SECONDS", "86401", "from 60 to 86400"),
             ("MAX_ATTEMPTS", "three", "from 1 to 10"),
             ("MAX_ATTEMPTS", "-1", "from 1 to 10"),
         ];

@@ -5,6 +5,7 @@
 //! - [`config`]: environment variables, parsed and checked once.
 //! - [`sms`]: the SMS sender trait, a fake, and Amazon SNS (feature `aws`).
 //! - [`send_limit`]: SMS per phone number across sign-ins, in memory or in DynamoDB (feature `aws`).
+//! - [`lockout`]: wrong answers per phone number across sign-ins, and the lock they lead to.
 //! - [`metrics`]: CloudWatch embedded-metric lines of what each invocation did.
 //! - [`triggers`]: Cognito's four events in, responses out.
 //! - [`runtime`]: logging, configuration loading and the clock for the binaries.
@@ -14,6 +15,7 @@ pub mod aws;
 pub mod challenge;
 pub mod code;
 pub mod config;
+pub mod lockout;
 pub mod message;
 pub mod metadata;
 pub mod metrics;

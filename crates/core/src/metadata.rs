@@ -5,14 +5,18 @@
 //! new ones, and strict so an entry we did not write is refused, never guessed at:
 //!
 //! ```text
-//! SMSOTP1:<code>:<issued_at>:<sends>:<failures>
+//! SMSOTP2:<code>:<issued_at>:<sends>:<failures>:<delivered>
 //! ```
+//!
+//! `<delivered>` is `1` when the code reached the user and `0` when it did not (see
+//! [`ChallengeState::delivered`]). Version 1 had no such field: its rounds are refused, so a
+//! sign-in under way during an upgrade fails closed and the user starts again.
 //!
 //! The metadata never reaches the client; Cognito keeps it server-side with the session.
 
 use crate::code::Code;
 
-const VERSION_TAG: &str = "SMSOTP1";
+const VERSION_TAG: &str = "SMSOTP2";
 
 /// The state of a sign-in after one round.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +29,12 @@ pub struct ChallengeState {
     pub sends: u32,
     /// Wrong answers in this sign-in so far (resends are not counted).
     pub failures: u32,
+    /// Whether `code` reached the user: an SMS went out with it, or it is a test number's fixed
+    /// code. A round whose code was not delivered (past a limit, unknown user, blocked country,
+    /// locked number, or any reason to come) is never winnable, whatever the answer: see
+    /// [`crate::challenge::answer_is_correct`]. A new code starts undelivered; only a send that
+    /// went out marks it.
+    pub delivered: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,7 +49,8 @@ pub enum MetadataError {
 
 impl ChallengeState {
     pub fn encode(&self) -> String {
-        format!("{VERSION_TAG}:{}:{}:{}:{}", self.code.expose(), self.issued_at, self.sends, self.failures)
+        let delivered = if self.delivered { "1" } else { "0" };
+        format!("{VERSION_TAG}:{}:{}:{}:{}:{delivered}", self.code.expose(), self.issued_at, self.sends, self.failures)
     }
 
     pub fn parse(raw: &str) -> Result<Self, MetadataError> {
@@ -47,8 +58,8 @@ impl ChallengeState {
         if fields.next() != Some(VERSION_TAG) {
             return Err(MetadataError::UnknownFormat);
         }
-        let (Some(code), Some(issued_at), Some(sends), Some(failures), None) =
-            (fields.next(), fields.next(), fields.next(), fields.next(), fields.next())
+        let (Some(code), Some(issued_at), Some(sends), Some(failures), Some(delivered), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next(), fields.next(), fields.next())
         else {
             return Err(MetadataError::Malformed);
         };
@@ -57,6 +68,11 @@ impl ChallengeState {
             issued_at: plain_number(issued_at)?,
             sends: small_number(sends)?,
             failures: small_number(failures)?,
+            delivered: match delivered {
+                "1" => true,
+                "0" => false,
+                _ => return Err(MetadataError::Malformed),
+            },
         };
         if state.sends == 0 {
             return Err(MetadataError::Malformed);
@@ -83,34 +99,47 @@ mod tests {
     use super::*;
 
     fn state() -> ChallengeState {
-        ChallengeState { code: Code::parse("004211").unwrap(), issued_at: 1_763_700_000, sends: 2, failures: 1 }
+        ChallengeState {
+            code: Code::parse("004211").unwrap(),
+            issued_at: 1_763_700_000,
+            sends: 2,
+            failures: 1,
+            delivered: true,
+        }
     }
 
     #[test]
     fn round_trips() {
         let s = state();
-        assert_eq!(s.encode(), "SMSOTP1:004211:1763700000:2:1");
+        assert_eq!(s.encode(), "SMSOTP2:004211:1763700000:2:1:1");
         assert_eq!(ChallengeState::parse(&s.encode()), Ok(s));
+        let withheld = ChallengeState { delivered: false, ..state() };
+        assert_eq!(withheld.encode(), "SMSOTP2:004211:1763700000:2:1:0");
+        assert_eq!(ChallengeState::parse(&withheld.encode()), Ok(withheld));
     }
 
     #[test]
     fn refuses_what_we_did_not_write() {
-        for other in ["", "CODE-123456", "SMSOTP2:004211:1763700000:2:1", "smsotp1:004211:1763700000:2:1"] {
+        // Version 1 had no delivery field; its rounds may have been withheld ones.
+        for other in ["", "CODE-123456", "SMSOTP1:004211:1763700000:2:1", "smsotp2:004211:1763700000:2:1:1"] {
             assert_eq!(ChallengeState::parse(other), Err(MetadataError::UnknownFormat), "{other:?}");
         }
         for bad in [
-            "SMSOTP1",
-            "SMSOTP1:004211:1763700000:2",
-            "SMSOTP1:004211:1763700000:2:1:9",
-            "SMSOTP1:42:1763700000:2:1",
-            "SMSOTP1:004211:+1763700000:2:1",
-            "SMSOTP1:004211:1763700000:0:1",
-            "SMSOTP1:004211:1763700000:2:-1",
-            "SMSOTP1:004211:99999999999999999999:2:1",
-            "SMSOTP1:004211::2:1",
+            "SMSOTP2",
+            "SMSOTP2:004211:1763700000:2:1",
+            "SMSOTP2:004211:1763700000:2:1:1:9",
+            "SMSOTP2:42:1763700000:2:1:1",
+            "SMSOTP2:004211:+1763700000:2:1:1",
+            "SMSOTP2:004211:1763700000:0:1:1",
+            "SMSOTP2:004211:1763700000:2:-1:1",
+            "SMSOTP2:004211:99999999999999999999:2:1:1",
+            "SMSOTP2:004211::2:1:1",
+            "SMSOTP2:004211:1763700000:2:1:",
+            "SMSOTP2:004211:1763700000:2:1:true",
+            "SMSOTP2:004211:1763700000:2:1:2",
             // Counts past u32 were once read modulo 2^32 (found by `cargo fuzz`, target metadata).
-            "SMSOTP1:1234:1:4294967297:0",
-            "SMSOTP1:1234:1:1:4294967296",
+            "SMSOTP2:1234:1:4294967297:0:1",
+            "SMSOTP2:1234:1:1:4294967296:1",
         ] {
             assert_eq!(ChallengeState::parse(bad), Err(MetadataError::Malformed), "{bad:?}");
         }

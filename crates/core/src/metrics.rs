@@ -30,10 +30,15 @@ pub enum Metric {
     CountryBlocked,
     /// A sign-in round for a user the pool does not have (create).
     UnknownUser,
+    /// A number reached `MAX_FAILED_ANSWERS_PER_NUMBER` wrong answers in a row and is locked
+    /// (verify).
+    NumberLocked,
+    /// An answer (verify) or a send (create) refused because the number is locked.
+    RefusedWhileLocked,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 9] = [
+    pub const ALL: [Metric; 11] = [
         Metric::SmsSent,
         Metric::SmsFailed,
         Metric::AnswerCorrect,
@@ -43,6 +48,8 @@ impl Metric {
         Metric::SendRefusedByLimit,
         Metric::CountryBlocked,
         Metric::UnknownUser,
+        Metric::NumberLocked,
+        Metric::RefusedWhileLocked,
     ];
 
     pub fn name(self) -> &'static str {
@@ -56,6 +63,8 @@ impl Metric {
             Self::SendRefusedByLimit => "SendRefusedByLimit",
             Self::CountryBlocked => "CountryBlocked",
             Self::UnknownUser => "UnknownUser",
+            Self::NumberLocked => "NumberLocked",
+            Self::RefusedWhileLocked => "RefusedWhileLocked",
         }
     }
 }

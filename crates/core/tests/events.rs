@@ -8,6 +8,9 @@
 //!   "smsFails": false,                    // create: the SMS sender fails (optional)
 //!   "sendLimit": "reached",               // create: the per-number limit refuses, or is
 //!                                         //   "unavailable" (optional; default: no limit)
+//!   "lockout": "locked",                  // create, verify: the event's number is locked, or the
+//!                                         //   store is "unavailable" (optional; default: open)
+//!   "failuresAfter": 1,                   // verify: the number's wrong answers in a row after
 //!   "sms": 1,                             // create: how many SMS go out
 //!   "metrics": { "SmsSent": 1 },          // what the invocation counts; unnamed ones stay 0
 //!   "expect": {
@@ -26,7 +29,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 use sms_otp_core::Config;
+use sms_otp_core::lockout::testing::InMemoryLockout;
 use sms_otp_core::metrics::{Metric, Metrics};
+use sms_otp_core::phone::PhoneNumber;
 use sms_otp_core::send_limit::testing::InMemoryLimiter;
 use sms_otp_core::send_limit::{LimitError, PerNumberLimits};
 use sms_otp_core::sms::SendError;
@@ -43,6 +48,8 @@ struct Expectation {
     #[serde(default)]
     sms_fails: bool,
     send_limit: Option<SendLimit>,
+    lockout: Option<LockoutState>,
+    failures_after: Option<u32>,
     sms: Option<usize>,
     metrics: Option<HashMap<String, u32>>,
     expect: Expect,
@@ -52,6 +59,13 @@ struct Expectation {
 #[serde(rename_all = "camelCase")]
 enum SendLimit {
     Reached,
+    Unavailable,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "camelCase")]
+enum LockoutState {
+    Locked,
     Unavailable,
 }
 
@@ -70,6 +84,8 @@ struct Outcome {
     result: Result<Value, String>,
     sms: Vec<SentSms>,
     metrics: Metrics,
+    /// verify: the number's wrong answers in a row afterwards.
+    failures_after: Option<u32>,
 }
 
 fn events_dir() -> PathBuf {
@@ -80,16 +96,44 @@ fn respond<T: serde::Serialize, E: std::fmt::Display>(result: Result<T, E>) -> R
     result.map(|event| serde_json::to_value(event).expect("events serialize")).map_err(|e| e.to_string())
 }
 
+/// The number an event is about: the user's `phone_number`, else the typed user name.
+fn number_of(event: &Value) -> Option<PhoneNumber> {
+    let raw = event["request"]["userAttributes"]["phone_number"].as_str().or(event["userName"].as_str())?;
+    PhoneNumber::parse(raw).ok()
+}
+
+/// The wrong-answer store an expectation asks for.
+fn ledger(config: &Config, exp: &Expectation, event: &Value) -> InMemoryLockout {
+    let ledger = InMemoryLockout::new(config.lockout);
+    match (exp.lockout, number_of(event)) {
+        (Some(LockoutState::Locked), Some(number)) => ledger.lock_until(&number, exp.now + 60),
+        (Some(LockoutState::Locked), None) => panic!("a locked expectation needs a number in the event"),
+        (Some(LockoutState::Unavailable), _) => ledger.fail_with(LimitError::Unreachable),
+        (None, _) => {}
+    }
+    ledger
+}
+
 /// Runs `event` through the handler of `trigger` (the folder name, which is the binary's name).
 fn run(trigger: &str, event: Value, exp: &Expectation) -> Outcome {
     let config = Config::from_lookup(|name| exp.env.get(name).cloned()).expect("the expectation's env is valid");
     let mut sms = Vec::new();
     let mut metrics = Metrics::default();
+    let mut failures_after = None;
     let m = &mut metrics;
+    let ledger = ledger(&config, exp, &event);
+    let number = number_of(&event);
     let result = match trigger {
         "pre-sign-up" => respond(from_json(event).and_then(|e| pre_sign_up::handle(e, &config, m))),
         "define-auth-challenge" => respond(from_json(event).and_then(|e| define::handle(e, &config, m))),
-        "verify-auth-challenge" => respond(from_json(event).and_then(|e| verify::handle(e, &config, exp.now, m))),
+        "verify-auth-challenge" => {
+            let result = match from_json(event) {
+                Err(e) => Err(e.to_string()),
+                Ok(e) => respond(block_on(verify::handle(e, &config, &ledger, exp.now, m))),
+            };
+            failures_after = number.map(|n| ledger.failures(&n));
+            result
+        }
         "create-auth-challenge" => {
             let sender = RecordingSender::new();
             if exp.sms_fails {
@@ -103,7 +147,9 @@ fn run(trigger: &str, event: Value, exp: &Expectation) -> Outcome {
             if let Some(SendLimit::Unavailable) = exp.send_limit {
                 limiter.fail_with(LimitError::Timeout);
             }
-            let ctx = CreateContext::with_decoy_delay(config, sender, Duration::ZERO).with_send_limit(limiter);
+            let ctx = CreateContext::with_decoy_delay(config, sender, Duration::ZERO)
+                .with_send_limit(limiter)
+                .with_lockout(ledger);
             let result = match from_json(event) {
                 Err(e) => Err(e.to_string()),
                 Ok(e) => respond(block_on(create::handle(e, &ctx, exp.now, m))),
@@ -113,7 +159,7 @@ fn run(trigger: &str, event: Value, exp: &Expectation) -> Outcome {
         }
         other => panic!("events/{other}: no trigger of that name"),
     };
-    Outcome { result, sms, metrics }
+    Outcome { result, sms, metrics, failures_after }
 }
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -151,6 +197,11 @@ fn check(trigger: &str, event: Value, exp: &Expectation) -> Vec<String> {
     if trigger == "create-auth-challenge" {
         check_create(&outcome, exp, &mut errors);
     }
+    if let Some(want) = exp.failures_after
+        && outcome.failures_after != Some(want)
+    {
+        errors.push(format!("wrong answers in a row afterwards: {:?}, expected {want}", outcome.failures_after));
+    }
     let want = exp.metrics.clone().unwrap_or_default();
     for name in want.keys().filter(|name| !Metric::ALL.iter().any(|m| m.name() == name.as_str())) {
         errors.push(format!("the expectation names an unknown metric {name}"));
@@ -177,6 +228,19 @@ fn check_create(outcome: &Outcome, exp: &Expectation, errors: &mut Vec<String>) 
     let metadata = response["challengeMetadata"].as_str().unwrap_or_default();
     if code.is_empty() || !metadata.contains(&format!(":{code}:")) {
         errors.push(format!("the private code is not the one in the metadata ({metadata})"));
+    }
+    // The one rule: a round is winnable only if its code went out (or is a test number's).
+    let delivered = response["privateChallengeParameters"]["delivered"].as_str() == Some("true");
+    let test_number = exp.env.get("TEST_PHONE_NUMBERS").is_some_and(|t| t.contains(&format!("={code}")));
+    let open_test_number = test_number && exp.lockout.is_none();
+    // A round that keeps an earlier delivered code (a wrong answer, a resend inside the cooldown).
+    let carried_over = exp.sms == Some(0) && !test_number && exp.lockout.is_none() && exp.send_limit.is_none();
+    let may_be_delivered = !outcome.sms.is_empty() || open_test_number || carried_over;
+    if (delivered && !may_be_delivered) || (!outcome.sms.is_empty() && !delivered) {
+        errors.push(format!("delivered={delivered} but {} SMS went out ({metadata})", outcome.sms.len()));
+    }
+    if !metadata.ends_with(if delivered { ":1" } else { ":0" }) {
+        errors.push(format!("the private parameters say delivered={delivered}, the metadata {metadata}"));
     }
     let public = response["publicChallengeParameters"].to_string();
     if public.contains(code) || public.contains("5555550") {

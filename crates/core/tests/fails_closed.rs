@@ -2,7 +2,9 @@
 //! `answerCorrect: true` or `issueTokens: true` from input the core did not create.
 //!
 //! Create is driven too: whatever it is given, a round it makes has metadata that parses back,
-//! and verify refuses a wrong answer to it. (`fuzz/` has the unbounded versions of these.)
+//! verify refuses a wrong answer to it, no answer at all wins a round whose code was not
+//! delivered, and no answer at all is accepted for a locked number. (`fuzz/` has the unbounded
+//! versions of these.)
 //!
 //! Bounded (a fixed number of cases each) so they run in the normal test run.
 
@@ -11,8 +13,11 @@ use std::time::Duration;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use sms_otp_core::Config;
+use sms_otp_core::lockout::testing::InMemoryLockout;
+use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metadata::ChallengeState;
 use sms_otp_core::metrics::Metrics;
+use sms_otp_core::phone::PhoneNumber;
 use sms_otp_core::sms::testing::{RecordingSender, SentSms};
 use sms_otp_core::triggers::create::{self, CreateContext};
 use sms_otp_core::triggers::{define, from_json, pre_sign_up, verify};
@@ -46,9 +51,9 @@ fn metadata() -> impl Strategy<Value = Value> {
     prop_oneof![
         Just(Value::Null),
         ".{0,40}".prop_map(Value::from),
-        "SMSOTP[0-9]:[0-9]{0,11}:[0-9+-]{0,12}:[0-9]{0,2}:[0-9-]{0,2}".prop_map(Value::from),
-        ("[0-9]{6}", 0u64..2_000_000_000, 0u32..8, 0u32..12)
-            .prop_map(|(c, t, s, f)| Value::from(format!("SMSOTP1:{c}:{t}:{s}:{f}"))),
+        "SMSOTP[0-9]:[0-9]{0,11}:[0-9+-]{0,12}:[0-9]{0,2}:[0-9-]{0,2}(:[0-9]{0,2})?".prop_map(Value::from),
+        ("[0-9]{6}", 0u64..2_000_000_000, 0u32..8, 0u32..12, 0u8..2)
+            .prop_map(|(c, t, s, f, d)| Value::from(format!("SMSOTP2:{c}:{t}:{s}:{f}:{d}"))),
     ]
 }
 
@@ -61,12 +66,28 @@ fn session_entry() -> impl Strategy<Value = Value> {
     ]
 }
 
-/// A session entry as create writes it, answered wrongly: recent, within the default limits.
+/// A session entry as create writes it, answered wrongly: recent, within the default limits,
+/// its code delivered or not.
 fn round_of_ours() -> impl Strategy<Value = Value> {
-    ("[0-9]{6}", NOW - 400..NOW + 10, 1u32..4, 0u32..3).prop_map(|(code, issued_at, sends, failures)| {
+    ("[0-9]{6}", NOW - 400..NOW + 10, 1u32..4, 0u32..3, 0u8..2).prop_map(|(code, issued_at, sends, failures, d)| {
         json!({"challengeName": "CUSTOM_CHALLENGE", "challengeResult": false,
-            "challengeMetadata": format!("SMSOTP1:{code}:{issued_at}:{sends}:{failures}")})
+            "challengeMetadata": format!("SMSOTP2:{code}:{issued_at}:{sends}:{failures}:{d}")})
     })
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    thread_local! {
+        static RUNTIME: tokio::runtime::Runtime =
+            tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
+    }
+    RUNTIME.with(|rt| rt.block_on(future))
+}
+
+/// Verify with the defaults and no count across sign-ins.
+fn verify_default(event: Value) -> Result<bool, sms_otp_core::triggers::TriggerError> {
+    from_json(event)
+        .and_then(|e| block_on(verify::handle(e, &Config::default(), &NoLockout, NOW, &mut Metrics::default())))
+        .map(|out| out.response.answer_correct)
 }
 
 fn client_metadata() -> impl Strategy<Value = Value> {
@@ -93,18 +114,13 @@ fn ends_in_a_correct_round_of_ours(session: &Value) -> bool {
         && last["challengeMetadata"].as_str().is_some_and(|m| ChallengeState::parse(m).is_ok())
 }
 
-/// Runs create on `event` (the defaults, a recording sender, decoys without a wait) on this
-/// thread's runtime. Returns the response, or `None` when create refused the event, and the SMS
-/// sent.
-fn create_round(event: Value) -> (Option<Value>, Vec<SentSms>) {
-    thread_local! {
-        static RUNTIME: tokio::runtime::Runtime =
-            tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
-    }
-    let ctx = CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::ZERO);
-    let out = from_json(event)
-        .ok()
-        .and_then(|e| RUNTIME.with(|rt| rt.block_on(create::handle(e, &ctx, NOW, &mut Metrics::default()))).ok());
+/// Runs create on `event` (the defaults, a recording sender, withheld rounds without a wait,
+/// `ledger` for the lock) on this thread's runtime. Returns the response, or `None` when create
+/// refused the event, and the SMS sent.
+fn create_round<A: AnswerLedger>(event: Value, ledger: A) -> (Option<Value>, Vec<SentSms>) {
+    let ctx =
+        CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::ZERO).with_lockout(ledger);
+    let out = from_json(event).ok().and_then(|e| block_on(create::handle(e, &ctx, NOW, &mut Metrics::default())).ok());
     (out.map(|out| serde_json::to_value(out).expect("events serialize")["response"].take()), ctx.sender.sent())
 }
 
@@ -115,16 +131,28 @@ fn check_round(request: &Value, response: &Value, sms: &[SentSms]) -> Result<Cha
     let state = ChallengeState::parse(metadata)
         .map_err(|e| TestCaseError::fail(format!("metadata {metadata:?} does not parse back ({e}) for {request}")))?;
     prop_assert_eq!(response["privateChallengeParameters"]["code"].as_str(), Some(state.code.expose()));
+    let delivered = response["privateChallengeParameters"]["delivered"].as_str();
+    prop_assert_eq!(delivered, Some(if state.delivered { "true" } else { "false" }));
     prop_assert!(sms.len() <= 1);
     if let Some(sms) = sms.first() {
         prop_assert!(request["userNotFound"] != true, "an SMS for an unknown user");
         prop_assert_eq!(Some(sms.to.as_str()), request["userAttributes"]["phone_number"].as_str());
+        prop_assert!(state.delivered, "a code sent but not marked delivered");
+    } else if state.delivered {
+        // Sent nothing now: only a round that keeps an earlier delivered code may be winnable.
+        let previous =
+            request["session"].as_array().and_then(|s| s.last()).and_then(|r| r["challengeMetadata"].as_str());
+        let previous = previous.and_then(|m| ChallengeState::parse(m).ok());
+        prop_assert!(
+            previous.is_some_and(|p| p.delivered && p.code == state.code && p.issued_at == state.issued_at),
+            "a round that sent nothing is winnable without an earlier delivered code: {request}"
+        );
     }
     Ok(state)
 }
 
-/// Verify's answer to `answer` for the round create made for `request`.
-fn verify_answer(request: &Value, response: &Value, answer: &str) -> bool {
+/// Verify's answer to `answer` for the round create made for `request`, with `ledger`.
+fn verify_with<A: AnswerLedger>(request: &Value, response: &Value, answer: &str, ledger: &A) -> bool {
     let mut event = header("VerifyAuthChallengeResponse_Authentication");
     let attributes = if request["userAttributes"].is_object() { request["userAttributes"].clone() } else { json!({}) };
     event["request"] = json!({"userAttributes": attributes,
@@ -132,8 +160,12 @@ fn verify_answer(request: &Value, response: &Value, answer: &str) -> bool {
         "challengeAnswer": answer, "userNotFound": request["userNotFound"] == true});
     event["response"] = json!({});
     from_json(event)
-        .and_then(|e| verify::handle(e, &Config::default(), NOW, &mut Metrics::default()))
+        .and_then(|e| block_on(verify::handle(e, &Config::default(), ledger, NOW, &mut Metrics::default())))
         .is_ok_and(|out| out.response.answer_correct)
+}
+
+fn verify_answer(request: &Value, response: &Value, answer: &str) -> bool {
+    verify_with(request, response, answer, &NoLockout)
 }
 
 proptest! {
@@ -170,14 +202,17 @@ proptest! {
         user_not_found in any::<bool>(),
         metadata in client_metadata(),
         phone in prop_oneof![Just(Value::from("+15555550100")), any_json()],
+        verified in prop_oneof![Just(Value::from("true")), any_json()],
+        delivered in prop_oneof![Just(Value::from("true")), Just(Value::from("false")), any_json()],
     ) {
         let mut event = header("VerifyAuthChallengeResponse_Authentication");
-        event["request"] = json!({"userAttributes": {"phone_number": phone.clone()},
-            "privateChallengeParameters": {"code": code.clone(), "expiresAt": expires_at.clone()},
+        event["request"] = json!({"userAttributes": {"phone_number": phone.clone(), "phone_number_verified": verified.clone()},
+            "privateChallengeParameters": {"code": code.clone(), "expiresAt": expires_at.clone(), "delivered": delivered.clone()},
             "challengeAnswer": answer.clone(), "userNotFound": user_not_found, "clientMetadata": metadata.clone()});
         event["response"] = json!({"answerCorrect": null});
-        let out = from_json(event).and_then(|e| verify::handle(e, &Config::default(), NOW, &mut Metrics::default()));
-        if out.is_ok_and(|out| out.response.answer_correct) {
+        if verify_default(event).is_ok_and(|correct| correct) {
+            prop_assert_eq!(delivered.as_str(), Some("true"), "a round whose code was not delivered");
+            prop_assert!(verified.as_str().is_some_and(|v| v.eq_ignore_ascii_case("true")), "an unproven number");
             let code = code.as_str().unwrap_or_default();
             prop_assert_eq!(answer.as_str().map(str::trim), Some(code));
             prop_assert!(code.len() >= 4 && code.bytes().all(|b| b.is_ascii_digit()));
@@ -197,7 +232,7 @@ proptest! {
         }
         for e in [event, with_request] {
             let _ = from_json(e.clone()).and_then(|e| define::handle(e, &Config::default(), &mut Metrics::default()));
-            let _ = from_json(e.clone()).and_then(|e| verify::handle(e, &Config::default(), NOW, &mut Metrics::default()));
+            let _ = verify_default(e.clone());
             let _ = from_json(e).and_then(|e| pre_sign_up::handle(e, &Config::default(), &mut Metrics::default()));
         }
     }
@@ -226,8 +261,7 @@ proptest! {
             }
             "verify-auth-challenge" => {
                 let request = event["request"].clone();
-                let out = from_json(event).and_then(|e| verify::handle(e, &Config::default(), NOW, &mut Metrics::default()));
-                if out.is_ok_and(|out| out.response.answer_correct) {
+                if verify_default(event).is_ok_and(|correct| correct) {
                     // Only the untouched fields can make it correct.
                     prop_assert_eq!(request["challengeAnswer"].as_str().map(str::trim), request["privateChallengeParameters"]["code"].as_str());
                     prop_assert!(request["userNotFound"] != true);
@@ -258,14 +292,16 @@ proptest! {
         ],
         user_name in prop_oneof![3 => Just(Value::from("+15555550100")), 1 => ".{0,24}".prop_map(Value::from), 1 => any_json()],
         wrong in prop_oneof!["[0-9]{4,10}", ".{0,12}"],
+        verified in prop_oneof![4 => Just(Value::from("true")), 1 => any_json()],
     ) {
         let mut event = header("CreateAuthChallenge_Authentication");
         event["userName"] = user_name;
         event["request"] = json!({"userAttributes": {"phone_number": phone}, "challengeName": challenge_name,
             "session": session, "userNotFound": user_not_found, "clientMetadata": metadata});
         event["response"] = json!({});
+        event["request"]["userAttributes"]["phone_number_verified"] = verified;
         let request = event["request"].clone();
-        let (out, sms) = create_round(event);
+        let (out, sms) = create_round(event, NoLockout);
         if let Some(response) = out {
             let state = check_round(&request, &response, &sms)?;
             let code = state.code.expose();
@@ -274,6 +310,43 @@ proptest! {
             }
             if !sms.is_empty() {
                 prop_assert!(verify_answer(&request, &response, code), "verify refused the code just sent");
+            }
+            // The one rule: a round whose code was not delivered is never won, by any answer.
+            if !state.delivered {
+                for answer in [code, wrong.as_str(), ""] {
+                    prop_assert!(!verify_answer(&request, &response, answer), "undelivered round won by {answer:?}");
+                }
+            }
+        }
+    }
+
+    /// While a number is locked, create sends it nothing and verify accepts no answer for it:
+    /// not the code of the round just made, not the code of a round sent before the lock.
+    #[test]
+    fn no_answer_is_correct_for_a_locked_number(
+        session in prop::collection::vec(round_of_ours(), 0..3),
+        user_not_found in any::<bool>(),
+        resend in any::<bool>(),
+        answer in prop_oneof!["[0-9]{6}", ".{0,12}"],
+    ) {
+        let phone = PhoneNumber::parse("+15555550100").expect("a number");
+        let locked = || {
+            let ledger = InMemoryLockout::new(Config::default().lockout);
+            ledger.lock_until(&phone, NOW + 1);
+            ledger
+        };
+        let mut event = header("CreateAuthChallenge_Authentication");
+        event["request"] = json!({"userAttributes": {"phone_number": "+15555550100", "phone_number_verified": "true"},
+            "challengeName": "CUSTOM_CHALLENGE", "session": session, "userNotFound": user_not_found,
+            "clientMetadata": if resend { json!({"action": "resend"}) } else { json!({}) }});
+        event["response"] = json!({});
+        let request = event["request"].clone();
+        let (out, sms) = create_round(event, locked());
+        prop_assert!(sms.is_empty(), "an SMS to a locked number");
+        if let Some(response) = out {
+            let state = check_round(&request, &response, &sms)?;
+            for answer in [state.code.expose(), answer.as_str()] {
+                prop_assert!(!verify_with(&request, &response, answer, &locked()), "accepted {answer:?} while locked");
             }
         }
     }
@@ -298,7 +371,7 @@ proptest! {
             event["request"][field.as_str()] = value;
         }
         let request = event["request"].clone();
-        let (out, sms) = create_round(event);
+        let (out, sms) = create_round(event, NoLockout);
         if let Some(response) = out {
             let state = check_round(&request, &response, &sms)?;
             let wrong = format!("{}0", state.code.expose());

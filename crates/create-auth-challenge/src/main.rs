@@ -1,11 +1,14 @@
 //! Cognito's create auth challenge trigger; the rules live in [`sms_otp_core::triggers::create`].
-//! The only trigger that links the AWS SDK: it sends the SMS through Amazon SNS.
+//! Links the AWS SDK: it sends the SMS through Amazon SNS, and checks the per-number SMS limit
+//! and lock in DynamoDB.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
+use sms_otp_core::lockout::AnswerLedger;
+use sms_otp_core::lockout::dynamodb::DynamoDbLockout;
 use sms_otp_core::metrics::{self, Metrics};
 use sms_otp_core::send_limit::SendLimiter;
-use sms_otp_core::send_limit::dynamodb::DynamoDbLimiter;
+use sms_otp_core::send_limit::dynamodb::{DynamoDbLimiter, Table};
 use sms_otp_core::sms::sns::SnsSender;
 use sms_otp_core::triggers::create::{self, CreateContext};
 use sms_otp_core::{runtime, triggers};
@@ -17,17 +20,19 @@ async fn main() -> Result<(), Error> {
     let sender = SnsSender::new(&config.sms);
     match config.send_limit_table.clone() {
         Some(table) => {
-            let limiter = DynamoDbLimiter::new(table, config.per_number);
-            serve(&CreateContext::new(config, sender).with_send_limit(limiter)).await
+            let table = Table::new(table);
+            let limiter = DynamoDbLimiter::new(table.clone(), config.per_number);
+            let ledger = DynamoDbLockout::new(table, config.lockout);
+            serve(&CreateContext::new(config, sender).with_send_limit(limiter).with_lockout(ledger)).await
         }
         None => {
-            tracing::warn!("SEND_LIMIT_TABLE is not set: no per-number SMS limit across sign-ins");
+            tracing::warn!("SEND_LIMIT_TABLE is not set: no per-number SMS limit nor lockout across sign-ins");
             serve(&CreateContext::new(config, sender)).await
         }
     }
 }
 
-async fn serve<L: SendLimiter>(ctx: &CreateContext<SnsSender, L>) -> Result<(), Error> {
+async fn serve<L: SendLimiter, A: AnswerLedger>(ctx: &CreateContext<SnsSender, L, A>) -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
         let user_pool_id = metrics::user_pool_id(&event.payload).to_owned();
         let mut counts = Metrics::default();

@@ -9,9 +9,7 @@ use std::collections::HashMap;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_cognitoidentityprovider::Client;
 use aws_sdk_cognitoidentityprovider::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_cognitoidentityprovider::types::{
-    AttributeType, AuthFlowType, AuthenticationResultType, ChallengeNameType,
-};
+use aws_sdk_cognitoidentityprovider::types::{AuthFlowType, AuthenticationResultType, ChallengeNameType};
 use base64::Engine;
 use rand::TryRng;
 
@@ -145,19 +143,17 @@ impl SignInClient {
     /// Signs a phone number up. `SignUp` insists on a password even though this pool never
     /// uses one: a random one is sent and forgotten. Pre-sign-up confirms the user at once.
     /// Returns whether Cognito reports the user confirmed.
+    ///
+    /// The number goes in `Username` only: the pool's username attribute is `phone_number`, so
+    /// Cognito fills the attribute from it, and the app client may not write `phone_number`
+    /// itself (a `phone_number` user attribute here would be refused as unauthorized).
     pub async fn sign_up(&self, phone: &str) -> Result<bool, ClientError> {
-        let attribute = AttributeType::builder()
-            .name("phone_number")
-            .value(phone)
-            .build()
-            .map_err(|e| ClientError::Unexpected(e.to_string()))?;
         let out = self
             .cognito
             .sign_up()
             .client_id(&self.client_id)
             .username(phone)
             .password(random_password()?)
-            .user_attributes(attribute)
             .send()
             .await
             .map_err(classify)?;

@@ -7,8 +7,11 @@
 //! their limits, in one atomic write: no read-modify-write, so concurrent sign-ins for the same
 //! number can never both take the last slot. Operators can look a number up (query by `phone`)
 //! or lift its limit (delete its items).
+//!
+//! The same table keeps each number's wrong answers across sign-ins ([`crate::lockout`]) under
+//! `day = 0`; [`Table`] is the one handle (name and client) both use.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::error::SdkError;
@@ -27,23 +30,40 @@ pub const RESERVE_TIMEOUT: Duration = Duration::from_millis(800);
 /// Attempts at most, the first included.
 pub const MAX_ATTEMPTS: u32 = 2;
 
-pub struct DynamoDbLimiter {
-    table: String,
-    limits: PerNumberLimits,
-    client: OnceLock<aws_sdk_dynamodb::Client>,
+/// The per-number table (`SEND_LIMIT_TABLE`): its name, and one client for every use of it,
+/// built on the first call (see [`crate::aws`]). Cloning shares the client.
+#[derive(Clone)]
+pub struct Table {
+    name: String,
+    client: Arc<OnceLock<aws_sdk_dynamodb::Client>>,
 }
 
-impl DynamoDbLimiter {
-    /// A limiter on `table`; its client is built on the first reservation (see [`crate::aws`]).
-    pub fn new(table: String, limits: PerNumberLimits) -> Self {
-        Self { table, limits, client: OnceLock::new() }
+impl Table {
+    pub fn new(name: String) -> Self {
+        Self { name, client: Arc::default() }
     }
 
-    fn client(&self) -> &aws_sdk_dynamodb::Client {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn client(&self) -> &aws_sdk_dynamodb::Client {
         self.client.get_or_init(|| {
             let config = aws::service_config("DYNAMODB", CONNECT_TIMEOUT, RESERVE_TIMEOUT, MAX_ATTEMPTS);
             aws_sdk_dynamodb::Client::new(&config)
         })
+    }
+}
+
+pub struct DynamoDbLimiter {
+    table: Table,
+    limits: PerNumberLimits,
+}
+
+impl DynamoDbLimiter {
+    /// A limiter on `table`.
+    pub fn new(table: Table, limits: PerNumberLimits) -> Self {
+        Self { table, limits }
     }
 }
 
@@ -55,9 +75,10 @@ impl SendLimiter for DynamoDbLimiter {
     async fn reserve(&self, to: &PhoneNumber, now: u64) -> Result<Reservation, LimitError> {
         let window = Window::at(now);
         let result = self
+            .table
             .client()
             .update_item()
-            .table_name(&self.table)
+            .table_name(self.table.name())
             .key("phone", AttributeValue::S(to.expose().to_owned()))
             .key("day", number(window.day))
             .update_expression("ADD #sends :one, #hour :one SET #expires = :expires")

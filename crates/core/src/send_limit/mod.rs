@@ -59,16 +59,17 @@ pub enum Reservation {
     Refused,
 }
 
-/// The store could not be asked. Create fails the round rather than send unchecked: the limit
-/// exists to bound cost, so it fails closed. The message reaches the client and the logs, so it
-/// carries the service's error code at most.
+/// The per-number store (SMS counts and wrong-answer counts) could not be asked. The trigger
+/// fails the round rather than send or accept unchecked: these limits bound cost and guessing,
+/// so they fail closed. The message reaches the client and the logs, so it carries the
+/// service's error code at most.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LimitError {
-    #[error("the send-limit table did not answer in time")]
+    #[error("the per-number table did not answer in time")]
     Timeout,
-    #[error("the send-limit table could not be reached")]
+    #[error("the per-number table could not be reached")]
     Unreachable,
-    #[error("the send-limit table refused the request ({code})")]
+    #[error("the per-number table refused the request ({code})")]
     Refused { code: String },
 }
 

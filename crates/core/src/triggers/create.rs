@@ -1,12 +1,17 @@
 //! Create auth challenge: work out the round (new code or the same one), send the SMS when a new
 //! code was drawn, and tell the client what it may know.
 //!
-//! Unknown users, numbers from countries no longer allowed, users without a usable number and
-//! numbers past their per-number SMS limit ([`crate::send_limit`]) get a *decoy* round: the same
-//! state machine, the same public parameters, no SMS, a wait about as long as a real send, and a
-//! code nobody ever sees. So the answers do not tell an attacker whether a number is registered,
-//! nor whether it has reached its limit. The limit is checked for every round that would send
-//! to a well-formed number, registered or not, for the same reason.
+//! Unknown users, numbers from countries no longer allowed, numbers past their per-number SMS
+//! limit ([`crate::send_limit`]) and locked numbers ([`crate::lockout`]) get a *withheld* round:
+//! the same state machine, the same public parameters, no SMS, a wait about as long as a real
+//! send, and a code that is never delivered and so can never win ([`challenge::answer_is_correct`]).
+//! The answers do not tell an attacker whether a number is registered, limited or locked. The
+//! limit and the lock are checked for every round that would send to a well-formed number,
+//! registered or not, for the same reason.
+//!
+//! A known user whose `phone_number` is missing, malformed or not verified gets a clear error:
+//! the account cannot sign in by SMS until an administrator sets a proven number (a signed-in
+//! user cannot change it: see the app client's `WriteAttributes` in `template.yaml`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -14,10 +19,11 @@ use std::time::{Duration, Instant};
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsCreateAuthChallenge as CreateEvent;
 use rand::rngs::SysRng;
 
-use super::{CUSTOM_CHALLENGE, TriggerError, parse_session, private, public};
-use crate::challenge::{self, Limits, PublicView, Request};
+use super::{CUSTOM_CHALLENGE, TriggerError, parse_session, private, proven_phone_number, public};
+use crate::challenge::{self, Answerable, Limits, PublicView, Request};
 use crate::code::Code;
 use crate::config::Config;
+use crate::lockout::{AnswerLedger, Lock, NoLockout};
 use crate::message;
 use crate::metrics::{Metric, Metrics};
 use crate::phone::{self, PhoneNumber};
@@ -25,11 +31,14 @@ use crate::send_limit::{NoLimit, Reservation, SendLimiter};
 use crate::sms::SmsSender;
 
 /// Everything create needs across calls: built once at start-up.
-pub struct CreateContext<S, L = NoLimit> {
+pub struct CreateContext<S, L = NoLimit, A = NoLockout> {
     pub config: Config,
     pub sender: S,
     /// SMS per number across sign-ins; [`NoLimit`] unless [`CreateContext::with_send_limit`].
     pub limiter: L,
+    /// Wrong answers per number across sign-ins; [`NoLockout`] unless
+    /// [`CreateContext::with_lockout`]. Create only asks whether a number is locked.
+    pub ledger: A,
     decoy_delay: DecoyDelay,
 }
 
@@ -38,17 +47,23 @@ impl<S: SmsSender> CreateContext<S> {
         Self::with_decoy_delay(config, sender, DecoyDelay::INITIAL)
     }
 
-    /// For tests: decoy rounds wait `initial` until a real send has been timed.
+    /// For tests: withheld rounds wait `initial` until a real send has been timed.
     pub fn with_decoy_delay(config: Config, sender: S, initial: Duration) -> Self {
-        Self { config, sender, limiter: NoLimit, decoy_delay: DecoyDelay::new(initial) }
+        Self { config, sender, limiter: NoLimit, ledger: NoLockout, decoy_delay: DecoyDelay::new(initial) }
     }
 }
 
-impl<S: SmsSender, L: SendLimiter> CreateContext<S, L> {
+impl<S: SmsSender, L: SendLimiter, A: AnswerLedger> CreateContext<S, L, A> {
     /// The same context, counting every send against `limiter` first.
-    pub fn with_send_limit<M: SendLimiter>(self, limiter: M) -> CreateContext<S, M> {
-        let Self { config, sender, decoy_delay, .. } = self;
-        CreateContext { config, sender, limiter, decoy_delay }
+    pub fn with_send_limit<M: SendLimiter>(self, limiter: M) -> CreateContext<S, M, A> {
+        let Self { config, sender, ledger, decoy_delay, .. } = self;
+        CreateContext { config, sender, limiter, ledger, decoy_delay }
+    }
+
+    /// The same context, sending nothing to a number `ledger` says is locked.
+    pub fn with_lockout<B: AnswerLedger>(self, ledger: B) -> CreateContext<S, L, B> {
+        let Self { config, sender, limiter, decoy_delay, .. } = self;
+        CreateContext { config, sender, limiter, ledger, decoy_delay }
     }
 }
 
@@ -57,63 +72,70 @@ enum Recipient {
     Real(PhoneNumber),
     /// A configured test number: fixed code, never an SMS.
     Test(PhoneNumber, Code),
-    /// No SMS; `masked` is what the client is shown; `number` is counted against the limit.
-    Decoy {
+    /// The code goes nowhere: `masked` is what the client is shown; `number` (if the user typed
+    /// a well-formed one) is still checked against the limit and the lock.
+    Withheld {
         masked: String,
-        why: DecoyReason,
+        why: WithheldReason,
         number: Option<PhoneNumber>,
     },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum DecoyReason {
+enum WithheldReason {
     UnknownUser,
-    NoPhoneNumber,
     CountryBlocked,
     LimitReached,
+    NumberLocked,
 }
 
 impl Recipient {
-    fn of(event: &CreateEvent, config: &Config) -> Self {
+    fn of(event: &CreateEvent, config: &Config) -> Result<Self, TriggerError> {
         let request = &event.request;
         if request.user_not_found {
             let typed = event.cognito_event_user_pools_header.user_name.as_deref().unwrap_or_default();
             let number = PhoneNumber::parse(typed).ok();
-            return Self::Decoy { masked: phone::mask(typed), why: DecoyReason::UnknownUser, number };
+            return Ok(Self::Withheld { masked: phone::mask(typed), why: WithheldReason::UnknownUser, number });
         }
-        let Some(phone) = request.user_attributes.get("phone_number").and_then(|raw| PhoneNumber::parse(raw).ok())
-        else {
-            let masked = phone::mask(request.user_attributes.get("phone_number").map_or("", String::as_str));
-            return Self::Decoy { masked, why: DecoyReason::NoPhoneNumber, number: None };
-        };
+        let phone = proven_phone_number(&request.user_attributes).ok_or(TriggerError::NoUsablePhoneNumber)?;
         if !config.allowed_countries.allows(&phone) {
-            return Self::Decoy { masked: phone.masked(), why: DecoyReason::CountryBlocked, number: Some(phone) };
+            return Ok(Self::Withheld {
+                masked: phone.masked(),
+                why: WithheldReason::CountryBlocked,
+                number: Some(phone),
+            });
         }
-        match config.test_numbers.code_for(&phone) {
+        Ok(match config.test_numbers.code_for(&phone) {
             Some(code) => Self::Test(phone.clone(), code.clone()),
             None => Self::Real(phone),
-        }
+        })
     }
 
-    /// The number a send to this recipient counts against; test numbers never send.
-    fn counted_number(&self) -> Option<&PhoneNumber> {
+    /// The number this round is about, if any: checked against the lock, and (when a send is
+    /// due) against the per-number SMS limit.
+    fn number(&self) -> Option<&PhoneNumber> {
         match self {
-            Self::Real(phone) => Some(phone),
-            Self::Decoy { number, .. } => number.as_ref(),
-            Self::Test(..) => None,
+            Self::Real(phone) | Self::Test(phone, _) => Some(phone),
+            Self::Withheld { number, .. } => number.as_ref(),
         }
     }
 
-    /// The same recipient, past its limit: a decoy from now on.
-    fn withheld(self) -> Self {
+    /// Whether a send to this recipient takes a slot of the per-number SMS limit: test numbers
+    /// never send, so they skip it (the lock still applies to them).
+    fn takes_send_slot(&self) -> bool {
+        !matches!(self, Self::Test(..))
+    }
+
+    /// The same recipient, its code withheld for `why`.
+    fn withheld(self, why: WithheldReason) -> Self {
         let masked = self.masked();
-        Self::Decoy { masked, why: DecoyReason::LimitReached, number: None }
+        Self::Withheld { masked, why, number: None }
     }
 
     fn masked(&self) -> String {
         match self {
             Self::Real(phone) | Self::Test(phone, _) => phone.masked(),
-            Self::Decoy { masked, .. } => masked.clone(),
+            Self::Withheld { masked, .. } => masked.clone(),
         }
     }
 
@@ -121,17 +143,17 @@ impl Recipient {
         match self {
             Self::Real(_) => "sms",
             Self::Test(..) => "test number",
-            Self::Decoy { why: DecoyReason::UnknownUser, .. } => "unknown user",
-            Self::Decoy { why: DecoyReason::NoPhoneNumber, .. } => "user has no valid phone_number",
-            Self::Decoy { why: DecoyReason::CountryBlocked, .. } => "country not allowed",
-            Self::Decoy { why: DecoyReason::LimitReached, .. } => "per-number SMS limit reached",
+            Self::Withheld { why: WithheldReason::UnknownUser, .. } => "unknown user",
+            Self::Withheld { why: WithheldReason::CountryBlocked, .. } => "country not allowed",
+            Self::Withheld { why: WithheldReason::LimitReached, .. } => "per-number SMS limit reached",
+            Self::Withheld { why: WithheldReason::NumberLocked, .. } => "number locked after wrong answers",
         }
     }
 }
 
-pub async fn handle<S: SmsSender, L: SendLimiter>(
+pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger>(
     mut event: CreateEvent,
-    ctx: &CreateContext<S, L>,
+    ctx: &CreateContext<S, L, A>,
     now: u64,
     metrics: &mut Metrics,
 ) -> Result<CreateEvent, TriggerError> {
@@ -143,10 +165,10 @@ pub async fn handle<S: SmsSender, L: SendLimiter>(
     }
     let rounds = parse_session(&request.session)?;
     let action = Request::from_client_metadata(&request.client_metadata)?;
-    let mut recipient = Recipient::of(&event, config);
+    let mut recipient = Recipient::of(&event, config)?;
     match &recipient {
-        Recipient::Decoy { why: DecoyReason::UnknownUser, .. } => metrics.count(Metric::UnknownUser),
-        Recipient::Decoy { why: DecoyReason::CountryBlocked, .. } => metrics.count(Metric::CountryBlocked),
+        Recipient::Withheld { why: WithheldReason::UnknownUser, .. } => metrics.count(Metric::UnknownUser),
+        Recipient::Withheld { why: WithheldReason::CountryBlocked, .. } => metrics.count(Metric::CountryBlocked),
         _ => {}
     }
     if action == Request::Resend {
@@ -157,16 +179,28 @@ pub async fn handle<S: SmsSender, L: SendLimiter>(
         Recipient::Test(_, code) => Ok(code.clone()),
         _ => Code::generate(&mut SysRng, config.otp_length).map_err(|_| TriggerError::Random),
     };
-    let next = challenge::next_round(rounds.last().map(|r| &r.state), action, now, &limits, draw)?;
+    let mut next = challenge::next_round(rounds.last().map(|r| &r.state), action, now, &limits, draw)?;
 
     if next.send {
-        if let Some(number) = recipient.counted_number() {
-            let reservation = ctx.limiter.reserve(number, now).await.inspect_err(|error| {
-                tracing::error!(phone = %number, round = rounds.len(), %error, "per-number SMS limit not checked; no SMS sent");
-            })?;
-            if reservation == Reservation::Refused {
+        if let Some(number) = recipient.number() {
+            let log_error = |error: &_| {
+                tracing::error!(phone = %number, round = rounds.len(), %error, "per-number limits not checked; no SMS sent");
+            };
+            // Both questions at once: one round trip, not two.
+            let (lock, reservation) = tokio::join!(ctx.ledger.lock_state(number, now), async {
+                if recipient.takes_send_slot() {
+                    ctx.limiter.reserve(number, now).await
+                } else {
+                    Ok(Reservation::Granted)
+                }
+            });
+            let (lock, reservation) = (lock.inspect_err(log_error)?, reservation.inspect_err(log_error)?);
+            if lock == Lock::Locked {
+                metrics.count(Metric::RefusedWhileLocked);
+                recipient = recipient.withheld(WithheldReason::NumberLocked);
+            } else if reservation == Reservation::Refused {
                 metrics.count(Metric::SendRefusedByLimit);
-                recipient = recipient.withheld();
+                recipient = recipient.withheld(WithheldReason::LimitReached);
             }
         }
         match &recipient {
@@ -185,9 +219,11 @@ pub async fn handle<S: SmsSender, L: SendLimiter>(
                 })?;
                 metrics.count(Metric::SmsSent);
                 ctx.decoy_delay.observe(started.elapsed());
+                next.mark_delivered();
             }
-            Recipient::Decoy { .. } => tokio::time::sleep(ctx.decoy_delay.current()).await,
-            Recipient::Test(..) => {}
+            // The tester holds the fixed code.
+            Recipient::Test(..) => next.mark_delivered(),
+            Recipient::Withheld { .. } => tokio::time::sleep(ctx.decoy_delay.current()).await,
         }
     }
 
@@ -198,12 +234,14 @@ pub async fn handle<S: SmsSender, L: SendLimiter>(
         round = rounds.len(),
         delivery = recipient.kind(),
         sent = next.send,
+        delivered = next.state.delivered,
         resend = action == Request::Resend,
         sends = next.state.sends,
         attempts_left = view.attempts_left,
         "challenge created"
     );
 
+    let answerable = Answerable::of(&next.state, &limits);
     let response = &mut event.response;
     response.public_challenge_parameters = [
         (public::MASKED_PHONE_NUMBER, masked),
@@ -216,18 +254,12 @@ pub async fn handle<S: SmsSender, L: SendLimiter>(
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    response.private_challenge_parameters = [
-        (private::CODE, next.state.code.expose().to_owned()),
-        (private::EXPIRES_AT, challenge::expires_at(&next.state, &limits).to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    response.private_challenge_parameters = private::encode(&answerable);
     response.challenge_metadata = Some(next.state.encode());
     Ok(event)
 }
 
-/// How long a decoy round waits: a running average of real SNS sends in this process, so an
+/// How long a withheld round waits: a running average of real SNS sends in this process, so an
 /// unknown number takes about as long to answer as a registered one.
 struct DecoyDelay {
     micros: AtomicU64,
@@ -281,8 +313,11 @@ mod decoy_tests {
     use crate::sms::testing::RecordingSender;
 
     fn event(user_not_found: bool) -> CreateEvent {
-        let attributes =
-            if user_not_found { serde_json::json!({}) } else { serde_json::json!({"phone_number": "+15555550100"}) };
+        let attributes = if user_not_found {
+            serde_json::json!({})
+        } else {
+            serde_json::json!({"phone_number": "+15555550100", "phone_number_verified": "true"})
+        };
         serde_json::from_value(serde_json::json!({
             "version": "1", "region": "us-east-1", "userPoolId": "p", "userName": "+15555550100",
             "callerContext": {"awsSdkVersion": "x", "clientId": "c"},
@@ -322,6 +357,7 @@ mod decoy_tests {
             .with_send_limit(limiter);
         let now = 1_763_700_000;
         let first = handle(event(false), &ctx, now, &mut Metrics::default()).await.expect("a real round");
+        assert!(first.response.challenge_metadata.as_deref().is_some_and(|m| m.ends_with(":1")), "delivered");
         assert_eq!(ctx.sender.sent().len(), 1);
 
         let typical_send = ctx.decoy_delay.current();
@@ -332,6 +368,9 @@ mod decoy_tests {
         assert_eq!(started.elapsed(), typical_send, "waits as long as a send");
         assert_eq!(metrics.get(Metric::SendRefusedByLimit), 1);
         assert_eq!(limited.response.public_challenge_parameters, first.response.public_challenge_parameters);
+        // ...and its own code can never win it.
+        assert_eq!(limited.response.private_challenge_parameters["delivered"], "false");
+        assert!(limited.response.challenge_metadata.as_deref().is_some_and(|m| m.ends_with(":0")));
 
         // Unknown numbers count too, so the limit does not tell them apart from users.
         let phone = PhoneNumber::parse("+15555550100").expect("a number");

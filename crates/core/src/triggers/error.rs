@@ -26,8 +26,10 @@ pub enum TriggerError {
     Random,
     #[error("could not send the sign-in code by SMS: {0}; please try again")]
     Send(#[from] SendError),
-    #[error("could not check the per-number SMS limit: {0}; please try again")]
+    #[error("could not check the per-number limits: {0}; please try again")]
     SendLimit(#[from] LimitError),
+    #[error("this account has no verified phone number to send a sign-in code to; ask the app's support to set one")]
+    NoUsablePhoneNumber,
     #[error("a phone number is required: pass the phone_number attribute in E.164 format, for example +14155550100")]
     MissingPhoneNumber,
     #[error(transparent)]
@@ -50,6 +52,7 @@ impl TriggerError {
             Self::Random => "RandomUnavailable",
             Self::Send(_) => "SmsNotSent",
             Self::SendLimit(_) => "SendLimitUnavailable",
+            Self::NoUsablePhoneNumber => "NoUsablePhoneNumber",
             Self::MissingPhoneNumber => "MissingPhoneNumber",
             Self::InvalidPhoneNumber(_) => "InvalidPhoneNumber",
             Self::CountryNotAllowed => "CountryNotAllowed",

@@ -17,6 +17,7 @@ pub use error::TriggerError;
 
 use crate::challenge::Round;
 use crate::metadata::ChallengeState;
+use crate::phone::PhoneNumber;
 
 /// The only challenge this product issues.
 pub const CUSTOM_CHALLENGE: &str = "CUSTOM_CHALLENGE";
@@ -31,10 +32,51 @@ pub mod public {
     pub const SENDS_LEFT: &str = "sendsLeft";
 }
 
-/// Names of the private challenge parameters (create to verify, never shown to the client).
+/// The private challenge parameters: what create hands verify of a round, never shown to the
+/// client.
 pub mod private {
+    use std::collections::HashMap;
+
+    use super::TriggerError;
+    use crate::challenge::Answerable;
+    use crate::code::Code;
+
     pub const CODE: &str = "code";
     pub const EXPIRES_AT: &str = "expiresAt";
+    /// `true` only when the code reached the user; anything else: no answer wins the round.
+    pub const DELIVERED: &str = "delivered";
+
+    pub fn encode(round: &Answerable) -> HashMap<String, String> {
+        HashMap::from([
+            (CODE.to_owned(), round.code.expose().to_owned()),
+            (EXPIRES_AT.to_owned(), round.expires_at.to_string()),
+            (DELIVERED.to_owned(), round.delivered.to_string()),
+        ])
+    }
+
+    /// Reads what [`encode`] wrote; a parameter missing or malformed fails the answer closed.
+    pub fn decode(params: &HashMap<String, String>) -> Result<Answerable, TriggerError> {
+        let code = params.get(CODE).and_then(|c| Code::parse(c).ok()).ok_or(TriggerError::NoCodeToCompare(CODE))?;
+        let expires_at = params
+            .get(EXPIRES_AT)
+            .and_then(|t| t.parse::<u64>().ok())
+            .ok_or(TriggerError::NoCodeToCompare(EXPIRES_AT))?;
+        let delivered = match params.get(DELIVERED).map(String::as_str) {
+            Some("true") => true,
+            Some("false") => false,
+            _ => return Err(TriggerError::NoCodeToCompare(DELIVERED)),
+        };
+        Ok(Answerable { code, expires_at, delivered })
+    }
+}
+
+/// The user's phone number, if it is one the triggers may send to and accept for: well-formed
+/// E.164 and *proven* (`phone_number_verified` is `true`). Cognito sets the flag to false whenever
+/// the number changes, so a number that was written but never proven is never trusted.
+pub fn proven_phone_number(attributes: &std::collections::HashMap<String, String>) -> Option<PhoneNumber> {
+    let verified = attributes.get("phone_number_verified").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let number = attributes.get("phone_number").and_then(|raw| PhoneNumber::parse(raw).ok())?;
+    verified.then_some(number)
 }
 
 /// Reads Cognito's session into rounds, refusing any entry this product did not write.

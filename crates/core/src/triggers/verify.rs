@@ -1,33 +1,32 @@
-//! Verify auth challenge: the answer is correct only when it matches the round's code in constant
-//! time, before its expiry, for a user that exists and may sign in, and is not a resend.
+//! Verify auth challenge: the answer is correct only when it wins the round
+//! ([`challenge::answer_is_correct`]: the code was delivered, has not expired and matches in
+//! constant time), the user exists and has a proven number from an allowed country, it is not a
+//! resend, and the number is not locked ([`crate::lockout`]).
+//!
+//! Every answer for a number is also counted across sign-ins: a wrong one adds to the number's
+//! count (and may lock it), a correct one resets it. Unknown users' answers are counted against
+//! the number they typed, so the lock behaves the same for registered and unknown numbers.
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallenge as VerifyEvent;
 use serde_json::Value;
 
-use super::{TriggerError, private};
+use super::{TriggerError, private, proven_phone_number};
 use crate::challenge::{self, Request};
-use crate::code::Code;
 use crate::config::Config;
+use crate::lockout::{AnswerLedger, Lock, WrongAnswer};
 use crate::metrics::{Metric, Metrics};
 use crate::phone::PhoneNumber;
 
-pub fn handle(
+pub async fn handle<A: AnswerLedger>(
     mut event: VerifyEvent,
     config: &Config,
+    ledger: &A,
     now: u64,
     metrics: &mut Metrics,
 ) -> Result<VerifyEvent, TriggerError> {
     let request = &event.request;
     let action = Request::from_client_metadata(&request.client_metadata)?;
-    let params = &request.private_challenge_parameters;
-    let code = params
-        .get(private::CODE)
-        .and_then(|c| Code::parse(c).ok())
-        .ok_or(TriggerError::NoCodeToCompare(private::CODE))?;
-    let expires_at = params
-        .get(private::EXPIRES_AT)
-        .and_then(|t| t.parse::<u64>().ok())
-        .ok_or(TriggerError::NoCodeToCompare(private::EXPIRES_AT))?;
+    let round = private::decode(&request.private_challenge_parameters)?;
 
     let correct = match action {
         Request::Resend => false,
@@ -36,24 +35,64 @@ pub fn handle(
                 Some(Value::String(answer)) => answer,
                 _ => return Err(TriggerError::AnswerNotAString),
             };
-            // Evaluate every condition, so the time taken does not tell which one failed.
-            let user_may_sign_in = !request.user_not_found && phone_allowed(&request.user_attributes, config);
-            let matches = challenge::answer_is_correct(&code, expires_at, answer, now);
-            let correct = user_may_sign_in & matches;
+            let proven = (!request.user_not_found).then(|| proven_phone_number(&request.user_attributes)).flatten();
+            let user_may_sign_in = proven.as_ref().is_some_and(|phone| config.allowed_countries.allows(phone));
+            // Every condition is evaluated, so the time taken does not tell which one failed.
+            let wins = user_may_sign_in & challenge::answer_is_correct(&round, answer, now);
+            let number = match proven {
+                Some(phone) => Some(phone),
+                None if request.user_not_found => {
+                    let typed = event.cognito_event_user_pools_header.user_name.as_deref().unwrap_or_default();
+                    PhoneNumber::parse(typed).ok()
+                }
+                None => None,
+            };
+            let correct = match &number {
+                Some(number) => count(ledger, number, wins, now, metrics).await?,
+                None => wins,
+            };
             metrics.count(if correct { Metric::AnswerCorrect } else { Metric::AnswerWrong });
             correct
         }
     };
     event.response.answer_correct = correct;
-    tracing::info!(correct, resend = action == Request::Resend, expired = now >= expires_at, "answer checked");
+    tracing::info!(
+        correct,
+        resend = action == Request::Resend,
+        expired = now >= round.expires_at,
+        delivered = round.delivered,
+        "answer checked"
+    );
     Ok(event)
 }
 
-/// The user's number is still one this deployment sends to (the allow-list may have changed
-/// since sign-up; create sent no code then).
-fn phone_allowed(attributes: &std::collections::HashMap<String, String>, config: &Config) -> bool {
-    attributes
-        .get("phone_number")
-        .and_then(|raw| PhoneNumber::parse(raw).ok())
-        .is_some_and(|phone| config.allowed_countries.allows(&phone))
+/// Counts the answer for `number` across sign-ins; whether it is accepted (a winning answer for
+/// a locked number is not).
+async fn count<A: AnswerLedger>(
+    ledger: &A,
+    number: &PhoneNumber,
+    wins: bool,
+    now: u64,
+    metrics: &mut Metrics,
+) -> Result<bool, TriggerError> {
+    let log_error = |error: &_| tracing::error!(phone = %number, %error, "wrong answers per number not counted");
+    if wins {
+        return match ledger.record_correct(number, now).await.inspect_err(log_error)? {
+            Lock::Open => Ok(true),
+            Lock::Locked => {
+                metrics.count(Metric::RefusedWhileLocked);
+                tracing::warn!(phone = %number, "right code refused: the number is locked after too many wrong answers");
+                Ok(false)
+            }
+        };
+    }
+    match ledger.record_wrong(number, now).await.inspect_err(log_error)? {
+        WrongAnswer::LockedNow => {
+            metrics.count(Metric::NumberLocked);
+            tracing::warn!(phone = %number, "number locked: too many wrong answers in a row across sign-ins");
+        }
+        WrongAnswer::AlreadyLocked => metrics.count(Metric::RefusedWhileLocked),
+        WrongAnswer::Counted(_) => {}
+    }
+    Ok(false)
 }

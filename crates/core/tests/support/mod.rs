@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 use serde_json::{Value, json};
 use sms_otp_core::Config;
+use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metrics::Metrics;
 use sms_otp_core::send_limit::SendLimiter;
 use sms_otp_core::sms::testing::RecordingSender;
@@ -39,21 +40,22 @@ fn session(rounds: &[(String, bool)]) -> Value {
 
 fn attributes(phone: Option<&str>) -> Value {
     match phone {
-        Some(p) => json!({"sub": "sub-1", "phone_number": p}),
+        Some(p) => json!({"sub": "sub-1", "phone_number": p, "phone_number_verified": "true"}),
         None => json!({}),
     }
 }
 
 /// The deployment under test: create's context, and the metric lines every invocation wrote.
-pub struct Deployment<L> {
-    pub ctx: CreateContext<RecordingSender, L>,
+pub struct Deployment<L, A = NoLockout> {
+    /// Create's context; verify counts answers in its `ledger` too.
+    pub ctx: CreateContext<RecordingSender, L, A>,
     /// One CloudWatch embedded-metric line per invocation that counted something.
     pub metric_lines: RefCell<Vec<String>>,
     runtime: tokio::runtime::Runtime,
 }
 
-impl<L: SendLimiter> Deployment<L> {
-    pub fn new(ctx: CreateContext<RecordingSender, L>) -> Self {
+impl<L: SendLimiter, A: AnswerLedger> Deployment<L, A> {
+    pub fn new(ctx: CreateContext<RecordingSender, L, A>) -> Self {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
         Self { ctx, metric_lines: RefCell::default(), runtime }
     }
@@ -85,14 +87,14 @@ impl<L: SendLimiter> Deployment<L> {
     }
 
     /// A new sign-in for `phone`; `known` says whether the pool has that user.
-    pub fn sign_in<'a>(&'a self, phone: &'a str, known: bool) -> Flow<'a, L> {
+    pub fn sign_in<'a>(&'a self, phone: &'a str, known: bool) -> Flow<'a, L, A> {
         Flow { deployment: self, phone, known, rounds: Vec::new(), codes: Vec::new() }
     }
 }
 
 /// One sign-in under way.
-pub struct Flow<'a, L> {
-    deployment: &'a Deployment<L>,
+pub struct Flow<'a, L, A> {
+    deployment: &'a Deployment<L, A>,
     phone: &'a str,
     known: bool,
     rounds: Vec<(String, bool)>,
@@ -100,7 +102,7 @@ pub struct Flow<'a, L> {
     pub codes: Vec<String>,
 }
 
-impl<L: SendLimiter> Flow<'_, L> {
+impl<L: SendLimiter, A: AnswerLedger> Flow<'_, L, A> {
     fn attrs(&self) -> Value {
         attributes(self.known.then_some(self.phone))
     }
@@ -157,8 +159,13 @@ impl<L: SendLimiter> Flow<'_, L> {
         }
         let event = with(header("VerifyAuthChallengeResponse_Authentication", self.user()), request, json!({}));
         let mut metrics = Metrics::default();
-        let verified =
-            verify::handle(serde_json::from_value(event).expect("verify event"), d.config(), now, &mut metrics);
+        let verified = d.runtime.block_on(verify::handle(
+            serde_json::from_value(event).expect("verify event"),
+            d.config(),
+            &d.ctx.ledger,
+            now,
+            &mut metrics,
+        ));
         d.record(&metrics);
         let verified = verified.map_err(|e| e.to_string())?;
         self.rounds.push((meta, verified.response.answer_correct));
