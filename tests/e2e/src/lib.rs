@@ -203,6 +203,19 @@ impl Stack {
     }
 }
 
+/// The test numbers `make e2e` configures (`E2E_TEST_NUMBERS`, the deployed TEST_PHONE_NUMBERS;
+/// kept in one place, tools/e2e.sh): (number, fixed code), in order. Each test that uses one
+/// has its own, so a test that locks one cannot disturb another.
+pub fn test_numbers() -> Vec<(String, String)> {
+    let raw = std::env::var("E2E_TEST_NUMBERS").expect("E2E_TEST_NUMBERS=phone=code,..., set by make e2e");
+    raw.split(',')
+        .map(|entry| {
+            let (phone, code) = entry.split_once('=').expect("phone=code");
+            (phone.to_owned(), code.to_owned())
+        })
+        .collect()
+}
+
 /// The challenge in `step`, or a panic saying what came instead.
 pub fn challenge(step: Result<Step, ClientError>) -> Challenge {
     match step {
