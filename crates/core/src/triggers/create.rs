@@ -379,4 +379,72 @@ mod decoy_tests {
         handle(event(true), &ctx, now, &mut metrics).await.expect("a decoy round");
         assert_eq!(metrics.get(Metric::SendRefusedByLimit), 1);
     }
+
+    /// The one rule, reason by reason: a round whose code did not go out is won by no answer,
+    /// not even its own code, and sends nothing.
+    #[tokio::test(start_paused = true)]
+    async fn every_reason_to_withhold_a_code_makes_a_round_no_answer_wins() {
+        use crate::lockout::testing::InMemoryLockout;
+        use crate::send_limit::PerNumberLimits;
+        use crate::send_limit::testing::InMemoryLimiter;
+        use crate::triggers::verify;
+
+        let now = 1_763_700_000;
+        let phone = PhoneNumber::parse("+15555550100").expect("a number");
+        let only_us = Config::from_lookup(|v| (v == "ALLOWED_COUNTRY_CODES").then(|| "44".to_owned())).expect("valid");
+        let locked = InMemoryLockout::new(Config::default().lockout);
+        locked.lock_until(&phone, now + 60);
+        let cases: [(&str, bool, Config, PerNumberLimits, InMemoryLockout); 4] = [
+            (
+                "unknown user",
+                true,
+                Config::default(),
+                PerNumberLimits { per_hour: 5, per_day: 10 },
+                InMemoryLockout::new(Config::default().lockout),
+            ),
+            (
+                "country not allowed",
+                false,
+                only_us,
+                PerNumberLimits { per_hour: 5, per_day: 10 },
+                InMemoryLockout::new(Config::default().lockout),
+            ),
+            (
+                "per-number limit",
+                false,
+                Config::default(),
+                PerNumberLimits { per_hour: 0, per_day: 0 },
+                InMemoryLockout::new(Config::default().lockout),
+            ),
+            ("locked number", false, Config::default(), PerNumberLimits { per_hour: 5, per_day: 10 }, locked),
+        ];
+        for (why, unknown, config, limits, ledger) in cases {
+            let ctx = CreateContext::with_decoy_delay(config, RecordingSender::new(), Duration::ZERO)
+                .with_send_limit(InMemoryLimiter::new(limits))
+                .with_lockout(ledger);
+            let round = handle(event(unknown), &ctx, now, &mut Metrics::default()).await.expect("a round");
+            assert!(ctx.sender.sent().is_empty(), "{why}: an SMS went out");
+            let private = &round.response.private_challenge_parameters;
+            assert_eq!(private["delivered"], "false", "{why}");
+            let code = private["code"].clone();
+            let mut answer: aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallenge =
+                serde_json::from_value(serde_json::json!({
+                    "userName": "+15555550100",
+                    "callerContext": {"awsSdkVersion": "x", "clientId": "c"},
+                    "request": {
+                        "userAttributes": event(unknown).request.user_attributes,
+                        "privateChallengeParameters": private,
+                        "challengeAnswer": code,
+                        "userNotFound": unknown
+                    },
+                    "response": {}
+                }))
+                .expect("a verify event");
+            // Even with the lock lifted and the limit gone by the time the answer comes.
+            let open = InMemoryLockout::new(Config::default().lockout);
+            answer =
+                verify::handle(answer, &ctx.config, &open, now + 1, &mut Metrics::default()).await.expect("answered");
+            assert!(!answer.response.answer_correct, "{why}: the round was won by its own code");
+        }
+    }
 }
