@@ -17,6 +17,7 @@ use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metadata::ChallengeState;
 use sms_otp_core::metrics::Metrics;
 use sms_otp_core::phone::PhoneNumber;
+use sms_otp_core::pumping::NoBreaker;
 use sms_otp_core::send_limit::testing::InMemoryLimiter;
 use sms_otp_core::send_limit::{LimitError, NoLimit, PerNumberLimits, SendLimiter};
 use sms_otp_core::sms::SendError;
@@ -129,7 +130,7 @@ fn check<A: AnswerLedger>(request: &Value, response: &Value, sent: &[SentSms], c
             event["request"]["userAttributes"] = json!({});
         }
         from_json(event)
-            .and_then(|e| block_on(verify::handle(e, config, ledger, NOW, &mut Metrics::default())))
+            .and_then(|e| block_on(verify::handle(e, config, ledger, &NoBreaker, NOW, &mut Metrics::default())))
             .map(|out| out.response.answer_correct)
     };
     assert!(!answer(wrong_code(code)).unwrap_or(false), "verify took a wrong answer to {request}");

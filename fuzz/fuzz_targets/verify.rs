@@ -7,6 +7,7 @@ use libfuzzer_sys::fuzz_target;
 use sms_otp_core::lockout::NoLockout;
 use sms_otp_core::lockout::testing::InMemoryLockout;
 use sms_otp_core::metrics::Metrics;
+use sms_otp_core::pumping::NoBreaker;
 use sms_otp_core::triggers::{from_json, verify};
 use sms_otp_fuzz::{NOW, block_on, configs, event, number_of, verify_may_accept};
 
@@ -14,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let Some(event) = event(data) else { return };
     for config in configs() {
         let verified = from_json(event.clone())
-            .and_then(|e| block_on(verify::handle(e, config, &NoLockout, NOW, &mut Metrics::default())));
+            .and_then(|e| block_on(verify::handle(e, config, &NoLockout, &NoBreaker, NOW, &mut Metrics::default())));
         if verified.is_ok_and(|out| out.response.answer_correct) {
             assert!(verify_may_accept(&event["request"], config, NOW), "answerCorrect for {event}");
         }
@@ -23,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
             let locked = InMemoryLockout::new(config.lockout);
             locked.lock_until(&number, NOW + 1);
             let verified = from_json(event.clone())
-                .and_then(|e| block_on(verify::handle(e, config, &locked, NOW, &mut Metrics::default())));
+                .and_then(|e| block_on(verify::handle(e, config, &locked, &NoBreaker, NOW, &mut Metrics::default())));
             assert!(!verified.is_ok_and(|out| out.response.answer_correct), "answerCorrect while locked for {event}");
         }
     }
