@@ -23,6 +23,7 @@ params=(
   OtpTtlSeconds=60
   AllowedCountryCodes=1,44
   MaxFailedAnswersPerNumber=3
+  PumpingBreakerMinSends=100000
   "TestPhoneNumbers=$E2E_TEST_NUMBERS"
   LogLevel=DEBUG
 )
@@ -44,8 +45,10 @@ tools/local-deploy.sh "${params[@]}"
 # `--workspace` keeps the features (and so the build) of `make unit`.
 # The scenarios wait for cooldowns and one expiry; they are I/O-bound, so run them side by side.
 cargo test --workspace --test sign_in --test send_limit --test lockout -- --ignored --test-threads 8
-# The fault cases change the stack's create function: alone, one at a time.
-cargo test --workspace --test faults -- --ignored --test-threads 1
+# The fault and pumping cases change the stack's create function (its endpoints, the breaker's
+# threshold; the breaker is deployed above with a threshold the other tests cannot reach): alone,
+# one at a time.
+cargo test --workspace --test faults --test pumping -- --ignored --test-threads 1
 # After all of them: the functions' logs of the whole run.
 cargo test --workspace --test logs -- --ignored
 # Load, last (its thousands of log lines stay out of the search above): 200 complete sign-ins

@@ -89,6 +89,11 @@ impl Stack {
         emulator::sms_messages(&self.endpoint, phone).expect("the emulator's SMS inbox")
     }
 
+    /// Every SMS the emulator received for `phone`, with what SNS was told (message attributes).
+    pub fn sms_records(&self, phone: &str) -> Vec<Value> {
+        emulator::sms_records(&self.endpoint, phone).expect("the emulator's SMS inbox")
+    }
+
     /// The code in the latest SMS to `phone`.
     pub fn latest_code(&self, phone: &str) -> String {
         let texts = self.sms(phone);
@@ -174,6 +179,25 @@ impl Stack {
             }
         }
         numbers
+    }
+
+    /// Sets one attribute of the user signed up with `phone` (`AdminUpdateUserAttributes`, as the
+    /// app's backend would; a user's own `locale` they may also set themselves).
+    pub async fn set_user_attribute(&self, phone: &str, name: &str, value: &str) {
+        let cognito = aws_sdk_cognitoidentityprovider::Client::new(&self.sdk);
+        let attribute = aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .expect("an attribute");
+        cognito
+            .admin_update_user_attributes()
+            .user_pool_id(&self.user_pool_id)
+            .username(phone)
+            .user_attributes(attribute)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("AdminUpdateUserAttributes {name}: {e:?}"));
     }
 
     /// Every line the four functions wrote to CloudWatch Logs.
