@@ -39,4 +39,4 @@ say "pool $VITE_USER_POOL_ID, app client $VITE_USER_POOL_CLIENT_ID, endpoint $VI
 say "the page: http://127.0.0.1:5173 (Ctrl-C stops it; make down stops the emulator)"
 say "codes sent: curl -s '$AWS_ENDPOINT_URL/_ministack/sns/sms-messages?phoneNumber=%2B15555550100'"
 cd web
-exec npx --no-install vite --host 127.0.0.1 --port 5173 --strictPort
+exec node_modules/.bin/vite --host 127.0.0.1 --port 5173 --strictPort

@@ -67,7 +67,7 @@ export function PhoneStep({ phone, onPhoneChange, country, onCountryChange, busy
         value={phone}
         onChange={(e) => change(e.target.value)}
         aria-describedby="phone-hint phone-error"
-        aria-invalid={message ? true : undefined}
+        aria-invalid={invalid || error?.kind === 'invalid-phone' || error?.kind === 'sign-up-refused' ? true : undefined}
         readOnly={busy}
       />
       <p id="phone-hint" className="hint">
