@@ -44,7 +44,6 @@ web-unit: ## The sign-in page (web/): npm ci, type check, unit tests of its sign
 	cd web && node_modules/.bin/tsc --noEmit && NO_COLOR=1 node_modules/.bin/vitest run
 
 e2e: tools ## End-to-end tests: deploy onto the local stack, sign in for real (Rust client, then the page in headless Chromium), clean up
-	tools/web-deps.sh --browser
 	tools/e2e.sh
 
 tools: ## Install the pinned tools into .venv/ (idempotent)

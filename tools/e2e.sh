@@ -27,6 +27,9 @@ params=(
 # A number from a country outside AllowedCountryCodes: the browser test expects its sign-up refused.
 export WEB_TEST_REFUSED_NUMBER="+33612345678"
 
+# The browser test's packages and Debian's chromium (skipped when already there).
+tools/web-deps.sh --browser
+
 started_here=0
 if ! tools/local-stack.sh status >/dev/null 2>&1; then
   started_here=1

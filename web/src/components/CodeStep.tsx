@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 
 import { webOtpCode, type Challenge, type Notice, type SignInError } from '../signin';
 import { ErrorMessage, StatusMessage } from './ErrorMessage';
@@ -74,6 +74,8 @@ export function CodeStep({ challenge, notice, busy, error, webOtp, onAnswer, onR
     answer(code);
   }
 
+  // The live region's words are fixed when the round arrives (a ticking count would be re-read).
+  const waitWhenRefused = useMemo(() => clock(challenge.resendAt - Date.now()), [challenge]);
   const expiresIn = challenge.expiresAt - now;
   const resendIn = challenge.resendAt - now;
   const expired = expiresIn <= 0;
@@ -86,7 +88,7 @@ export function CodeStep({ challenge, notice, busy, error, webOtp, onAnswer, onR
     alert = `That code has expired. ${sendsLeft > 0 ? 'Ask for a new code.' : 'Start again for a new code.'}`;
   }
   if (notice === 'code-resent') status = `A new code is on its way to ${maskedPhoneNumber}. The previous code no longer works.`;
-  if (notice === 'resend-too-soon') status = `Not yet: you can ask for a new code in ${clock(resendIn)}.`;
+  if (notice === 'resend-too-soon') status = `Not yet: you can ask for a new code in ${waitWhenRefused}.`;
 
   return (
     <form onSubmit={submit} noValidate aria-labelledby="code-title">
