@@ -340,7 +340,7 @@ async function main() {
     const elsewhere = requests.filter((u) => ![page0, pool].includes(new URL(u).origin));
     check(elsewhere.length === 0, `no request anywhere but the page and the pool's endpoint (${elsewhere.join(', ') || 'none'})`);
     check(requests.filter((u) => u.startsWith(pool)).length > 0, `the page called the pool's endpoint (${pool})`);
-    check(consoleErrors.length === 0, `no uncaught error in the page ${consoleErrors.join('; ')}`);
+    check(consoleErrors.length === 0, `no uncaught error in the page${consoleErrors.length ? `: ${consoleErrors.join('; ')}` : ''}`);
 
     if (process.env.WEB_DOCS_SCREENSHOTS === '1') {
       mkdirSync(join(repo, 'docs'), { recursive: true });

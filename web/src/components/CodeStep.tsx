@@ -49,7 +49,7 @@ export function CodeStep({ challenge, notice, busy, error, webOtp, onAnswer, onR
       }
     });
     return () => abort.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- one request per round
+    // One request per round: `answer` is left out of the dependencies on purpose.
   }, [challenge, webOtp]);
 
   function answer(value: string) {
