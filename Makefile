@@ -62,7 +62,7 @@ deploy-local: tools ## sam build for this machine and sam deploy onto the local 
 	LOCAL_STACK_NAME=$(STACK) tools/local-deploy.sh $(LOCAL_PARAMS)
 
 demo: deploy-local ## The main job: local stack up, template deployed, a phone number signed up and in
-	source tools/local-env.sh && cargo run -q -p signin-client --bin signin -- --stack-name $(STACK) demo --phone '$(DEMO_PHONE)'
+	source tools/local-env.sh && cargo run -q -p signin-client --bin signin -- --stack-name $(STACK) demo --phone '$(DEMO_PHONE)' --sms-inbox "$$AWS_ENDPOINT_URL"
 	@printf '\nThe sign-in page, against this stack: make web   (then open http://127.0.0.1:5173)\n'
 
 web: tools ## The sign-in page at http://127.0.0.1:5173 against the local stack (deploys it first if needed)
