@@ -58,8 +58,15 @@ deploy-local: tools ## sam build for this machine and sam deploy onto the local 
 demo: deploy-local ## The main job: local stack up, template deployed, a phone number signed up and in
 	source tools/local-env.sh && cargo run -q -p signin-client --bin signin -- --stack-name $(STACK) demo --phone '$(DEMO_PHONE)'
 
-bench: build-local ## Benchmark the release bootstraps against the budgets and a Python baseline
+bench: build-local bench/node/node_modules/.installed ## Benchmark the release bootstraps against the budgets, a Node.js peer and a Python baseline
 	cargo run -q --release -p bench -- $(BENCH_ARGS)
+
+# The Node.js peer's packages, exactly as bench/node/package-lock.json pins them (npm ci), again
+# only when the lock changes. aws-lambda-ric is optional: it compiles a native addon (cmake,
+# autoconf, automake, libtool, g++); without it the benchmark runs the peers under loop.mjs.
+bench/node/node_modules/.installed: bench/node/package-lock.json bench/node/package.json
+	cd bench/node && npm ci --no-audit --no-fund
+	touch $@
 
 cost: ## Monthly cost of N sign-ins, this project vs Cognito Essentials (COST_ARGS, e.g. --mau 50000)
 	python3 tools/cost_model.py $(COST_ARGS)

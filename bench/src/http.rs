@@ -1,5 +1,5 @@
 //! Just enough HTTP/1.1 for the two local servers of the harness (the Lambda Runtime API and a
-//! fake SNS): keep-alive connections, `Content-Length` bodies, `TCP_NODELAY` so no response
+//! fake AWS endpoint): keep-alive connections, `Content-Length` bodies, `TCP_NODELAY` so no response
 //! waits on Nagle's algorithm (40 ms stalls otherwise).
 
 use std::io::{self, Read, Write};
@@ -10,6 +10,9 @@ use std::time::Instant;
 pub struct Request {
     pub method: String,
     pub path: String,
+    /// The `X-Amz-Target` header, which names the operation of AWS's JSON protocols
+    /// (`DynamoDB_20120810.UpdateItem`); empty when absent.
+    pub amz_target: String,
     pub body: Vec<u8>,
     pub arrived: Instant,
 }
@@ -44,6 +47,14 @@ impl Connection {
                     let request = Request {
                         method: parsed.method.unwrap_or_default().to_owned(),
                         path: parsed.path.unwrap_or_default().to_owned(),
+                        amz_target: parsed
+                            .headers
+                            .iter()
+                            .find(|h| h.name.eq_ignore_ascii_case("x-amz-target"))
+                            .and_then(|h| std::str::from_utf8(h.value).ok())
+                            .unwrap_or_default()
+                            .trim()
+                            .to_owned(),
                         body: self.buffer[head_len..head_len + body_len].to_vec(),
                         arrived: Instant::now(),
                     };
