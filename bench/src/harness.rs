@@ -100,12 +100,13 @@ pub struct Launch {
 }
 
 /// What one function did under the harness.
+#[derive(Default)]
 pub struct Measured {
     /// Spawn to the first `GET /next`, one per start.
     pub cold_starts: Vec<Duration>,
     /// The first event's round trip, one per start.
     pub first_invokes: Vec<Duration>,
-    /// Every later event's round trip, in the last start.
+    /// Every later event's round trip, in the last start (the one with warm invokes).
     pub warm: Vec<Duration>,
     /// Peak resident memory of the last start (VmHWM), in bytes.
     pub peak_rss: u64,

@@ -7,8 +7,10 @@
 //!
 //! ```text
 //! bench [--build-dir .aws-sam/build-local] [--python .venv/bench/bin/python] [--node node]
-//!       [--node-runtime ric|loop] [--starts 20] [--peer-starts 10] [--warm 2000]
+//!       [--node-runtime ric|loop] [--starts 20] [--peer-starts 10] [--warm 2000] [--only <trigger>]
 //! ```
+//!
+//! `--only pre-sign-up` (say) measures that trigger alone and skips the sign-in.
 
 mod fake_aws;
 mod harness;
@@ -213,6 +215,7 @@ struct Options {
     starts: usize,
     peer_starts: usize,
     warm: usize,
+    only: Option<String>,
 }
 
 fn options() -> Result<Options, String> {
@@ -224,6 +227,7 @@ fn options() -> Result<Options, String> {
         starts: 20,
         peer_starts: 10,
         warm: 2000,
+        only: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -243,6 +247,12 @@ fn options() -> Result<Options, String> {
             "--starts" => o.starts = number()?.max(1),
             "--peer-starts" => o.peer_starts = number()?.max(1),
             "--warm" => o.warm = number()?.max(1000),
+            "--only" => {
+                if !TRIGGERS.iter().any(|t| t.binary == value) {
+                    return Err(format!("--only takes one of: {}", TRIGGERS.map(|t| t.binary).join(", ")));
+                }
+                o.only = Some(value.clone());
+            }
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -396,32 +406,59 @@ fn run() -> Result<(), String> {
     let mut misses = Vec::new();
     let mut budgets = 0;
     let mut lowest_node_ratio: Option<(f64, &str)> = None;
-    for t in &TRIGGERS {
+    for t in TRIGGERS.iter().filter(|t| o.only.as_ref().is_none_or(|only| only == t.binary)) {
         eprint!("{}:", t.binary);
         let event = std::fs::read(Path::new("events").join(t.event)).map_err(|e| format!("{}: {e}", t.event))?;
         let bootstrap = runners.artifact(Lang::Rust, t);
         if !bootstrap.exists() {
             return Err(format!("{} is missing: run `make build-local` (sam build) first", bootstrap.display()));
         }
-        let mut measured = Vec::new();
-        let mut calls_per_invoke = Vec::new();
-        for lang in LANGS {
-            eprint!(" {}", lang.name());
+        // The starts of the three interleaved, so that the load of this shared machine, which
+        // drifts, weighs on all three alike; then each one's warm invokes.
+        let mut measured: [Measured; 3] = Default::default();
+        let mut calls: [Calls; 3] = Default::default();
+        let mut invokes = [0u64; 3];
+        let mut run = |l: usize, starts: usize, warm: usize| -> Result<Measured, String> {
+            let lang = LANGS[l];
             let before = aws.calls();
-            let m = harness::measure(&runners.launch(lang, t), &event, starts(lang), o.warm, &t.check)
+            let m = harness::measure(&runners.launch(lang, t), &event, starts, warm, &t.check)
                 .map_err(|e| format!("{} ({}): {e}", t.binary, lang.name()))?;
-            let invokes = (starts(lang) + o.warm) as u64;
-            let per_invoke = per_invoke(&aws.calls_since(&before), invokes)
-                .map_err(|e| format!("{} ({}): {e}", t.binary, lang.name()))?;
+            for (call, n) in aws.calls_since(&before) {
+                *calls[l].entry(call).or_default() += n;
+            }
+            invokes[l] += (starts + warm) as u64;
+            Ok(m)
+        };
+        for round in 0..o.starts.max(o.peer_starts) {
+            for (l, lang) in LANGS.into_iter().enumerate() {
+                if round < starts(lang) {
+                    let m = run(l, 1, 0)?;
+                    measured[l].cold_starts.extend(m.cold_starts);
+                    measured[l].first_invokes.extend(m.first_invokes);
+                }
+            }
+            if round % 5 == 0 {
+                eprint!(".");
+            }
+        }
+        for (l, lang) in LANGS.into_iter().enumerate() {
+            eprint!(" {}", lang.name());
+            let m = run(l, 1, o.warm)?;
+            measured[l].warm = m.warm;
+            measured[l].peak_rss = m.peak_rss;
+        }
+        let mut calls_per_invoke = Vec::new();
+        for (l, lang) in LANGS.into_iter().enumerate() {
+            let per_invoke =
+                per_invoke(&calls[l], invokes[l]).map_err(|e| format!("{} ({}): {e}", t.binary, lang.name()))?;
             let published = per_invoke.iter().find(|(c, _)| c == "SNS.Publish").map_or(0, |(_, n)| *n);
             if published != u64::from(t.sends_sms) {
                 return Err(format!("{} ({}): {published} SMS per invoke", t.binary, lang.name()));
             }
             calls_per_invoke.push(per_invoke);
-            measured.push(m);
         }
         eprintln!(", done");
-        let [rust, node, python] = [&measured[0], &measured[1], &measured[2]];
+        let [rust, node, python] = &measured;
         let round_trips: u64 = calls_per_invoke[0].iter().map(|(_, n)| n).sum();
         let warm_budget = t.budget.warm + round_trip * u32::try_from(round_trips).unwrap_or(u32::MAX);
         calls_lines.push(format!(
@@ -497,7 +534,8 @@ fn run() -> Result<(), String> {
     eprint!("cold sign-in:");
     let mut steps: Vec<[Vec<Duration>; 3]> = SIGN_IN.iter().map(|_| Default::default()).collect();
     let mut wholes: [Vec<Duration>; 3] = Default::default();
-    for round in 0..o.starts.max(o.peer_starts) {
+    let sign_ins = if o.only.is_some() { 0 } else { o.starts.max(o.peer_starts) };
+    for round in 0..sign_ins {
         for (l, lang) in LANGS.into_iter().enumerate() {
             if round >= starts(lang) {
                 continue;
@@ -518,7 +556,7 @@ fn run() -> Result<(), String> {
         eprint!(".");
     }
     eprintln!(" done");
-    for (step, times) in SIGN_IN.iter().zip(&steps) {
+    for (step, times) in SIGN_IN.iter().zip(&steps).filter(|_| sign_ins > 0) {
         let f = Figure::time(step.name, [median(&times[0]), median(&times[1]), median(&times[2])], None);
         rows.push(f.row("cold sign-in"));
     }
