@@ -19,7 +19,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use crate::http::{self, Connection, Request};
+use crate::http::{Acceptors, Connection, Request};
 
 const PUBLISH_RESPONSE: &str = r#"<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>00000000-0000-0000-0000-000000000000</MessageId></PublishResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000001</RequestId></ResponseMetadata></PublishResponse>"#;
 const PUBLISH_JSON_RESPONSE: &str = r#"{"MessageId":"00000000-0000-0000-0000-000000000000"}"#;
@@ -32,6 +32,13 @@ pub type Calls = BTreeMap<String, u64>;
 pub struct FakeAws {
     pub addr: SocketAddr,
     calls: Arc<Mutex<Calls>>,
+    acceptors: Acceptors,
+}
+
+impl Drop for FakeAws {
+    fn drop(&mut self) {
+        self.acceptors.close();
+    }
 }
 
 enum Answer {
@@ -65,7 +72,7 @@ impl FakeAws {
         let addr = listener.local_addr()?;
         let calls = Arc::new(Mutex::new(Calls::new()));
         let counter = calls.clone();
-        http::accept_forever(listener, move |mut conn: Connection| {
+        let acceptors = Acceptors::start(listener, move |mut conn: Connection| {
             while let Ok(Some(request)) = conn.next_request() {
                 let answered = if request.amz_target == PING_TARGET {
                     conn.respond(200, &[("content-type", "application/x-amz-json-1.0".to_owned())], b"{}")
@@ -90,8 +97,8 @@ impl FakeAws {
                     return;
                 }
             }
-        });
-        Ok(Self { addr, calls })
+        })?;
+        Ok(Self { addr, calls, acceptors })
     }
 
     pub fn endpoint(&self) -> String {

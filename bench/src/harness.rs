@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::http::{self, Connection};
+use crate::http::{Acceptors, Connection};
 
 const API: &str = "/2018-06-01/runtime";
 /// Longest wait for the function to ask for an event or answer one.
@@ -34,6 +34,13 @@ enum Message {
 struct RuntimeApi {
     addr: SocketAddr,
     messages: Receiver<Message>,
+    acceptors: Acceptors,
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        self.acceptors.close();
+    }
 }
 
 impl RuntimeApi {
@@ -41,8 +48,8 @@ impl RuntimeApi {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let (tx, messages) = mpsc::channel();
-        http::accept_forever(listener, move |conn| serve(conn, tx.clone()));
-        Ok(Self { addr, messages })
+        let acceptors = Acceptors::start(listener, move |conn| serve(conn, tx.clone()))?;
+        Ok(Self { addr, messages, acceptors })
     }
 
     fn wait(&self) -> Result<Message, String> {

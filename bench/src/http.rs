@@ -3,7 +3,9 @@
 //! waits on Nagle's algorithm (40 ms stalls otherwise).
 
 use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// One request, with the moment its last byte arrived.
@@ -84,16 +86,76 @@ impl Connection {
     }
 }
 
-/// Accepts connections on `listener` forever, each on its own thread, handled by `serve`.
-pub fn accept_forever(listener: TcpListener, serve: impl Fn(Connection) + Send + Sync + Clone + 'static) {
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let serve = serve.clone();
-            std::thread::spawn(move || {
-                if let Ok(connection) = Connection::new(stream) {
+/// Threads waiting in `accept` on a listener, each serving the connection it accepted to its end
+/// and then waiting again. A new connection is served at once, not after a thread was started
+/// for it: starting one takes tens of microseconds, which would count into every cold start and
+/// every first call to the fake AWS endpoint. When the last waiting thread takes a connection, it
+/// starts another first, so there is always one waiting.
+pub struct Acceptors {
+    addr: SocketAddr,
+    closed: Arc<AtomicBool>,
+    idle: Arc<AtomicUsize>,
+}
+
+/// Threads waiting from the start.
+const WAITING: usize = 3;
+
+impl Acceptors {
+    pub fn start(
+        listener: TcpListener,
+        serve: impl Fn(Connection) + Send + Sync + Clone + 'static,
+    ) -> io::Result<Self> {
+        let acceptors = Self {
+            addr: listener.local_addr()?,
+            closed: Arc::new(AtomicBool::new(false)),
+            idle: Arc::new(AtomicUsize::new(0)),
+        };
+        let listener = Arc::new(listener);
+        for _ in 0..WAITING {
+            acceptors.spawn(listener.clone(), serve.clone())?;
+        }
+        Ok(acceptors)
+    }
+
+    fn spawn(
+        &self,
+        listener: Arc<TcpListener>,
+        serve: impl Fn(Connection) + Send + Sync + Clone + 'static,
+    ) -> io::Result<()> {
+        let me = Self { addr: self.addr, closed: self.closed.clone(), idle: self.idle.clone() };
+        self.idle.fetch_add(1, Ordering::SeqCst);
+        let started = std::thread::Builder::new().stack_size(256 * 1024).spawn(move || {
+            loop {
+                let accepted = listener.accept();
+                if me.closed.load(Ordering::SeqCst) {
+                    me.idle.fetch_sub(1, Ordering::SeqCst);
+                    return;
+                }
+                // The last one waiting: start the next before serving.
+                if me.idle.fetch_sub(1, Ordering::SeqCst) == 1 && me.spawn(listener.clone(), serve.clone()).is_err() {
+                    return;
+                }
+                if let Ok((stream, _)) = accepted
+                    && let Ok(connection) = Connection::new(stream)
+                {
                     serve(connection);
                 }
-            });
+                if me.closed.load(Ordering::SeqCst) {
+                    return;
+                }
+                me.idle.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        started.map(|_| ()).inspect_err(|_| {
+            self.idle.fetch_sub(1, Ordering::SeqCst);
+        })
+    }
+
+    /// Ends the waiting threads (each after the connection it serves, if any, closed).
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        for _ in 0..self.idle.load(Ordering::SeqCst) {
+            let _ = TcpStream::connect(self.addr);
         }
-    });
+    }
 }
