@@ -75,15 +75,25 @@ impl Connection {
 
     /// Writes one response in a single write.
     pub fn respond(&mut self, status: u16, headers: &[(&str, String)], body: &[u8]) -> io::Result<()> {
-        let mut out = format!("HTTP/1.1 {status} OK\r\ncontent-length: {}\r\n", body.len());
-        for (name, value) in headers {
-            out.push_str(&format!("{name}: {value}\r\n"));
-        }
-        out.push_str("\r\n");
-        let mut bytes = out.into_bytes();
-        bytes.extend_from_slice(body);
-        self.stream.write_all(&bytes)
+        respond(&mut self.stream, status, headers, body)
     }
+
+    /// The connection's socket, to write a response from another thread.
+    pub fn writer(&self) -> io::Result<TcpStream> {
+        self.stream.try_clone()
+    }
+}
+
+/// Writes one response on `stream` in a single write.
+pub fn respond(stream: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &[u8]) -> io::Result<()> {
+    let mut out = format!("HTTP/1.1 {status} OK\r\ncontent-length: {}\r\n", body.len());
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    stream.write_all(&bytes)
 }
 
 /// Threads waiting in `accept` on a listener, each serving the connection it accepted to its end
