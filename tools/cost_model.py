@@ -139,16 +139,17 @@ class Timing:
     first_invoke: float
 
 
-# README.md "Performance" (make bench, local Lambda Runtime API harness, 2,000 warm invokes, 20
-# starts). They include the harness's loopback round trip, and create's include a DynamoDB
-# UpdateItem and an SNS Publish to a local endpoint (0.034 ms each), so they overstate a little.
+# README.md "Performance" (make bench, local Lambda Runtime API harness, 2,000 warm invokes, 50
+# starts, issue #16's run). They include the harness's loopback round trip, and create's include a
+# DynamoDB UpdateItem and an SNS Publish to a local endpoint (0.013 ms each), so they overstate a
+# little. Create's first invoke is 1.2 ms since it stopped loading the system's TLS roots (10.7 ms
+# before, on a busier machine).
 MEASURED_MS = {
-    "pre-sign-up": Timing(0.241, 1.810, 0.281),
-    "define-auth-challenge": Timing(0.211, 1.989, 0.263),
-    "create-auth-challenge": Timing(0.937, 2.626, 10.7),
-    "verify-auth-challenge": Timing(0.221, 1.883, 0.232),
+    "pre-sign-up": Timing(0.026, 1.480, 0.121),
+    "define-auth-challenge": Timing(0.053, 1.568, 0.126),
+    "create-auth-challenge": Timing(0.174, 1.571, 1.178),
+    "verify-auth-challenge": Timing(0.083, 1.224, 0.138),
 }
-
 
 def billed_ms(duration_ms: float) -> int:
     """Lambda bills each invocation's duration rounded up to the next whole ms, 1 ms at least.
