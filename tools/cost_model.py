@@ -142,13 +142,13 @@ class Timing:
 # README.md "Performance" (make bench, local Lambda Runtime API harness, 2,000 warm invokes, 50
 # starts, issue #16's run). They include the harness's loopback round trip, and create's include a
 # DynamoDB UpdateItem and an SNS Publish to a local endpoint (0.013 ms each), so they overstate a
-# little. Create's first invoke is 1.2 ms since it stopped loading the system's TLS roots (10.7 ms
-# before, on a busier machine).
+# little. Create's first invoke is about 1 ms since it stopped loading the system's TLS roots
+# (10.7 ms before, on a busier machine).
 MEASURED_MS = {
-    "pre-sign-up": Timing(0.026, 1.480, 0.121),
-    "define-auth-challenge": Timing(0.053, 1.568, 0.126),
-    "create-auth-challenge": Timing(0.174, 1.571, 1.178),
-    "verify-auth-challenge": Timing(0.083, 1.224, 0.138),
+    "pre-sign-up": Timing(0.028, 1.083, 0.114),
+    "define-auth-challenge": Timing(0.029, 1.033, 0.090),
+    "create-auth-challenge": Timing(0.178, 1.383, 0.952),
+    "verify-auth-challenge": Timing(0.030, 1.067, 0.094),
 }
 
 def billed_ms(duration_ms: float) -> int:
