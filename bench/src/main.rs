@@ -51,7 +51,9 @@ struct Trigger {
     sends_sms: bool,
     /// Started with `SEND_LIMIT_TABLE` set (as template.yaml deploys it), so it makes its calls
     /// to the per-number limit's table on the local endpoint. Every function gets
-    /// `AWS_ENDPOINT_URL`; any DynamoDB operation there succeeds (see [`fake_aws`]).
+    /// `AWS_ENDPOINT_URL`; any DynamoDB operation there succeeds (see [`fake_aws`]), and the calls
+    /// an invoke makes are counted, checked to be the same every invoke, and added to its warm
+    /// budget as round trips. A trigger that starts using the table needs only this set.
     send_limit: bool,
     budget: Budget,
     check: fn(&Value) -> Result<(), String>,
