@@ -72,8 +72,15 @@ web: tools ## The sign-in page at http://127.0.0.1:5173 against the local stack 
 web-audit: ## npm audit of web/'s packages, failing at the level the README states
 	cd web && npm audit --audit-level=$(WEB_AUDIT_LEVEL)
 
-bench: build-local ## Benchmark the release bootstraps against the budgets and a Python baseline
+bench: build-local bench/node/node_modules/.installed ## Benchmark the release bootstraps against the budgets, a Node.js peer and a Python baseline
 	cargo run -q --release -p bench -- $(BENCH_ARGS)
+
+# The Node.js peer's packages, exactly as bench/node/package-lock.json pins them (npm ci), again
+# only when the lock changes. aws-lambda-ric is optional: it compiles a native addon (cmake,
+# autoconf, automake, libtool, g++); without it the benchmark runs the peers under loop.mjs.
+bench/node/node_modules/.installed: bench/node/package-lock.json bench/node/package.json
+	cd bench/node && npm ci --no-audit --no-fund
+	touch $@
 
 cost: ## Monthly cost of N sign-ins, this project vs Cognito Essentials, and of SMS pumping (COST_ARGS, e.g. --mau 50000)
 	@segments=$$(cargo run -q -p sms-otp-core --example sms_segments) && \

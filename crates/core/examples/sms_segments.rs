@@ -14,8 +14,13 @@ fn main() -> Result<(), sms_otp_core::config::ConfigError> {
     let sms = &config.sms;
     let mut most = 1;
     for (locale, template) in sms.templates.all() {
-        let text =
-            message::longest(template, &sms.app_name, config.otp_length, config.otp_ttl_seconds, sms.webotp_domain.as_deref());
+        let text = message::longest(
+            template,
+            &sms.app_name,
+            config.otp_length,
+            config.otp_ttl_seconds,
+            sms.webotp_domain.as_deref(),
+        );
         let s = segments::of(&text);
         eprintln!("{}: {}, {} units, {} segment(s)", locale.unwrap_or("default"), s.encoding.name(), s.units, s.count);
         most = most.max(s.count);
