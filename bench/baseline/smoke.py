@@ -339,7 +339,7 @@ def create_scenario(scenario, sms, **public):
         code = priv.get("code", "")
         check(code.isdigit() and len(code) == int(pub.get("codeLength", 0)) and priv.get("expiresAt", "").isdigit(),
               f"{scenario}: private parameters hold a {len(code)}-digit code and expiresAt")
-        check(meta.startswith(f"SMSOTP1:{code}:"), f"{scenario}: challengeMetadata SMSOTP1:<code>:...")
+        check(meta.startswith(f"SMSOTP2:{code}:"), f"{scenario}: challengeMetadata SMSOTP2:<code>:...")
         check(code not in json.dumps(pub), f"{scenario}: code not in the public parameters")
         sent = sns.count() - sms_before
         check(sent == sms, f"{scenario}: {sent} SMS (want {sms})")

@@ -30,12 +30,18 @@ const sns = new SNSClient({ maxAttempts: 3, requestHandler: { connectionTimeout:
 const mask = (phone) => (phone.length < 10 ? "*".repeat(phone.length) : phone.slice(0, 2) + "*".repeat(phone.length - 6) + phone.slice(-4));
 
 const parseMetadata = (raw) => {
-  // SMSOTP1:<code>:<issuedAt>:<sends>:<failures>
+  // SMSOTP2:<code>:<issuedAt>:<sends>:<failures>:<delivered>
   const parts = (raw ?? "").split(":");
-  if (parts.length !== 5 || parts[0] !== "SMSOTP1") {
+  if (parts.length !== 6 || parts[0] !== "SMSOTP2" || !["0", "1"].includes(parts[5])) {
     throw new Error("challenge metadata is not ours or has an unknown version");
   }
-  return { code: parts[1], issuedAt: Number(parts[2]), sends: Number(parts[3]), failures: Number(parts[4]) };
+  return {
+    code: parts[1],
+    issuedAt: Number(parts[2]),
+    sends: Number(parts[3]),
+    failures: Number(parts[4]),
+    delivered: parts[5] === "1",
+  };
 };
 
 const sendSms = async (phone, code) => {
@@ -87,11 +93,11 @@ export const handler = async (event) => {
   const now = Math.floor(Date.now() / 1000);
   let state;
   if (previous === null) {
-    state = { code: null, issuedAt: now, sends: 1, failures: 0 };
+    state = { code: null, issuedAt: now, sends: 1, failures: 0, delivered: false };
   } else if (action === "answer") {
     state = { ...previous, failures: previous.failures + 1 };
   } else if (previous.sends < MAX_SENDS && now >= previous.issuedAt + RESEND_COOLDOWN_SECONDS) {
-    state = { ...previous, code: null, issuedAt: now, sends: previous.sends + 1 };
+    state = { ...previous, code: null, issuedAt: now, sends: previous.sends + 1, delivered: false };
   } else {
     state = { ...previous };
   }
@@ -102,6 +108,7 @@ export const handler = async (event) => {
     if (deliver && !(phone in TEST_PHONE_NUMBERS)) {
       await sendSms(phone, state.code);
     }
+    state.delivered = deliver;
   }
 
   const expiresAt = state.issuedAt + OTP_TTL_SECONDS;
@@ -116,8 +123,12 @@ export const handler = async (event) => {
     resendInSeconds: String(resendIn),
     sendsLeft: String(sendsLeft),
   };
-  event.response.privateChallengeParameters = { code: state.code, expiresAt: String(expiresAt) };
-  event.response.challengeMetadata = `SMSOTP1:${state.code}:${state.issuedAt}:${state.sends}:${state.failures}`;
+  event.response.privateChallengeParameters = {
+    code: state.code,
+    expiresAt: String(expiresAt),
+    delivered: String(state.delivered),
+  };
+  event.response.challengeMetadata = `SMSOTP2:${state.code}:${state.issuedAt}:${state.sends}:${state.failures}:${state.delivered ? 1 : 0}`;
   console.log(`challenge created for ${masked}: round ${session.length}, sends ${state.sends}`);
   return event;
 };

@@ -3,13 +3,19 @@ const MAX_ATTEMPTS = parseInt(process.env.MAX_ATTEMPTS ?? "3", 10);
 const MAX_SENDS = parseInt(process.env.MAX_SENDS ?? "3", 10);
 const MAX_ROUNDS = MAX_ATTEMPTS + MAX_SENDS + 5;
 
-// challengeMetadata written by create: SMSOTP1:<code>:<issuedAt>:<sends>:<failures>
+// challengeMetadata written by create: SMSOTP2:<code>:<issuedAt>:<sends>:<failures>:<delivered>
 const parseMetadata = (raw) => {
   const parts = (raw ?? "").split(":");
-  if (parts.length !== 5 || parts[0] !== "SMSOTP1") {
+  if (parts.length !== 6 || parts[0] !== "SMSOTP2" || !["0", "1"].includes(parts[5])) {
     throw new Error("challenge metadata is not ours or has an unknown version");
   }
-  return { code: parts[1], issuedAt: Number(parts[2]), sends: Number(parts[3]), failures: Number(parts[4]) };
+  return {
+    code: parts[1],
+    issuedAt: Number(parts[2]),
+    sends: Number(parts[3]),
+    failures: Number(parts[4]),
+    delivered: parts[5] === "1",
+  };
 };
 
 export const handler = async (event) => {

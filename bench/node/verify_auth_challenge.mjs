@@ -25,6 +25,10 @@ export const handler = async (event) => {
   if (!Number.isFinite(expiresAt)) {
     throw new Error("no code to compare: privateChallengeParameters has no valid `expiresAt`");
   }
+  if (params.delivered !== "true" && params.delivered !== "false") {
+    throw new Error("no code to compare: privateChallengeParameters has no valid `delivered`");
+  }
+  const delivered = params.delivered === "true";
 
   let correct = false;
   if (action === "answer") {
@@ -37,7 +41,7 @@ export const handler = async (event) => {
     const matches = a.length === b.length && timingSafeEqual(a, b);
     const notExpired = Date.now() / 1000 < expiresAt;
     const userOk = !request.userNotFound && phoneAllowed(request.userAttributes.phone_number);
-    correct = matches && notExpired && userOk;
+    correct = matches && notExpired && userOk && delivered;
   }
 
   event.response.answerCorrect = correct;
