@@ -4,6 +4,7 @@
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
+use sms_otp_core::config::Trigger;
 use sms_otp_core::lockout::AnswerLedger;
 use sms_otp_core::lockout::dynamodb::DynamoDbLockout;
 use sms_otp_core::metrics::{self, Metrics};
@@ -16,7 +17,7 @@ use sms_otp_core::{runtime, triggers};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     runtime::init_logging();
-    let config = runtime::load_config()?;
+    let config = runtime::load_config(Trigger::CreateAuthChallenge)?;
     let sender = SnsSender::new(&config.sms);
     match config.send_limit_table.clone() {
         Some(table) => {
