@@ -11,12 +11,12 @@ DEMO_PHONE ?= +15555550100
 # would get no code. (make e2e deploys its own stack with the limit at 3 and tests it.)
 LOCAL_PARAMS ?= MaxSmsPerNumberPerHour=30 MaxSmsPerNumberPerDay=200
 
-.PHONY: help test lint unit sdk-only-in-create template-lint e2e tools up down build-local deploy-local demo bench cost fuzz
+.PHONY: help test lint unit sdk-only-in-create template-lint arm64 build-arm64 e2e smoke tools up down build-local deploy-local demo bench cost fuzz
 
 help: ## List the jobs
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-test: lint sdk-only-in-create unit template-lint e2e ## Every test: lints, unit and handler tests, template lint, end-to-end through the local stack
+test: lint sdk-only-in-create unit template-lint arm64 e2e ## Every test: lints, unit and handler tests, template lint and policy scan, the arm64 build under qemu, end-to-end through the local stack
 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	cargo fmt --all -- --check
@@ -34,9 +34,16 @@ sdk-only-in-create: ## Only create and verify may link the AWS SDK (pre-sign-up 
 	@cargo tree -q -p verify-auth-challenge -e normal | grep -q aws-sdk-dynamodb
 	@echo "AWS SDK: linked by create-auth-challenge (SNS, DynamoDB) and verify-auth-challenge (DynamoDB) only"
 
-template-lint: tools ## sam validate --lint and cfn-lint on template.yaml, no warnings
-	source tools/env.sh && sam validate --lint && cfn-lint template.yaml
-	@echo "template.yaml: sam validate --lint and cfn-lint clean"
+template-lint: tools ## sam validate --lint, cfn-lint and the checkov policy scan on template.yaml, no findings
+	source tools/env.sh && SAM_CLI_TELEMETRY=0 sam validate --lint && cfn-lint template.yaml
+	.venv/checkov/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
+	@echo "template.yaml: sam validate --lint, cfn-lint and checkov clean (each checkov suppression is justified in the template)"
+
+build-arm64: tools ## sam build for arm64 (the template's default) into .aws-sam/build, as before sam deploy
+	tools/arm64.sh build
+
+arm64: build-arm64 ## The arm64 bootstraps under qemu-user: every sample event answered as expected (installs qemu-user)
+	tools/arm64.sh run
 
 e2e: tools ## End-to-end tests: deploy onto the local stack, sign in for real, clean up
 	tools/e2e.sh
@@ -56,10 +63,13 @@ build-local: tools ## sam build for this machine's architecture, into .aws-sam/b
 deploy-local: tools ## sam build for this machine and sam deploy onto the local emulator
 	LOCAL_STACK_NAME=$(STACK) tools/local-deploy.sh $(LOCAL_PARAMS)
 
+smoke: ## After a deploy: invoke each function of STACK with a harmless event (LOCAL=1: the local emulator)
+	LOCAL=$(LOCAL) tools/smoke.sh $(STACK)
+
 demo: deploy-local ## The main job: local stack up, template deployed, a phone number signed up and in
 	source tools/local-env.sh && cargo run -q -p signin-client --bin signin -- --stack-name $(STACK) demo --phone '$(DEMO_PHONE)'
 
-bench: build-local ## Benchmark the release bootstraps against the budgets and a Python baseline
+bench: build-local build-arm64 ## Benchmark the release bootstraps against the budgets and a Python baseline (and arm64 sizes)
 	cargo run -q --release -p bench -- $(BENCH_ARGS)
 
 cost: ## Monthly cost of N sign-ins, this project vs Cognito Essentials (COST_ARGS, e.g. --mau 50000)

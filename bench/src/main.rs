@@ -4,11 +4,13 @@
 //!
 //! ```text
 //! bench [--build-dir .aws-sam/build-local] [--python .venv/bench/bin/python] [--starts 20] [--warm 2000]
+//! bench run-events [--build-dir .aws-sam/build] [--wrapper "qemu-aarch64 -L /usr/aarch64-linux-gnu"]
 //! ```
 
 mod fake_aws;
 mod harness;
 mod http;
+mod run_events;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -134,7 +136,12 @@ fn options() -> Result<Options, String> {
 }
 
 fn main() {
-    if let Err(e) = run() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run-events") => run_events::run(&args[1..]),
+        _ => run(),
+    };
+    if let Err(e) = result {
         eprintln!("bench: {e}");
         std::process::exit(1);
     }
@@ -251,6 +258,9 @@ fn run() -> Result<(), String> {
         let _ = writeln!(out, "{row}");
     }
     let _ = writeln!(out, "\n{} of the budgets missed.", misses);
+    if let Some(table) = run_events::sizes_table(&o.build_dir, Path::new(".aws-sam/build")) {
+        let _ = writeln!(out, "\n{table}");
+    }
     Ok(())
 }
 
