@@ -713,3 +713,22 @@ fn the_generator_pattern_drops_anchors_and_look_around_only() {
     assert_eq!(generator_pattern(r"^[^\x00-\x1F]*$"), r"[^\x00-\x1F]*");
     assert_eq!(generator_pattern(r"^(?!AWS/)[a\$]+\^$"), r"[a\$]+\^");
 }
+
+/// The policy scanner's suppressions (make template-lint): each one says why, next to its
+/// resource.
+#[test]
+fn every_scanner_suppression_is_justified() {
+    let t = template();
+    let mut skipped = 0;
+    for (id, resource) in resources(&t) {
+        let Some(skips) = resource["Metadata"]["checkov"]["skip"].as_array() else { continue };
+        for skip in skips {
+            let check = skip["id"].as_str().unwrap_or_default();
+            let why = skip["comment"].as_str().unwrap_or_default();
+            assert!(check.starts_with("CKV_"), "{id}: a skip without a check id");
+            assert!(why.split_whitespace().count() >= 8, "{id}: skipping {check} needs a reason, not {why:?}");
+            skipped += 1;
+        }
+    }
+    assert!(skipped > 0);
+}
