@@ -475,7 +475,10 @@ fn parse_test_numbers(
 ) -> Result<TestNumbers, ConfigError> {
     let mut numbers = HashMap::new();
     for (index, entry) in raw.split(',').map(str::trim).filter(|e| !e.is_empty()).enumerate() {
-        let name = || format!("entry {} ({})", index + 1, crate::phone::mask(entry));
+        // The masked number only: the mask keeps the last four characters, which after the
+        // `=` would be the test code.
+        let number_part = entry.split_once('=').map_or(entry, |(phone, _)| phone);
+        let name = || format!("entry {} ({})", index + 1, crate::phone::mask(number_part));
         let bad = |why: &str| ConfigError {
             var: TEST_PHONE_NUMBERS.var,
             value: name(),
@@ -671,6 +674,7 @@ mod tests {
         assert_eq!(c.warnings.len(), 1);
         let shown = c.warnings[0].to_string();
         assert!(shown.contains("4 digits, OTP_LENGTH is 6") && !shown.contains("7700900123"), "{shown}");
+        assert!(!shown.contains("1234"), "the warning shows the test code: {shown}");
         // A number listed twice: the first entry wins.
         let c = parse(&[("TEST_PHONE_NUMBERS", "+447700900123=123456,+447700900123=654321")]).unwrap();
         assert_eq!(c.test_numbers.code_for(&n).map(Code::expose), Some("123456"));
