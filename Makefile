@@ -72,8 +72,9 @@ demo: deploy-local ## The main job: local stack up, template deployed, a phone n
 bench: build-local build-arm64 ## Benchmark the release bootstraps against the budgets and a Python baseline (and arm64 sizes)
 	cargo run -q --release -p bench -- $(BENCH_ARGS)
 
-cost: ## Monthly cost of N sign-ins, this project vs Cognito Essentials (COST_ARGS, e.g. --mau 50000)
-	python3 tools/cost_model.py $(COST_ARGS)
+cost: ## Monthly cost of N sign-ins, this project vs Cognito Essentials, and of SMS pumping (COST_ARGS, e.g. --mau 50000)
+	@segments=$$(cargo run -q -p sms-otp-core --example sms_segments) && \
+	  python3 tools/cost_model.py --sms-segments $$segments $(COST_ARGS)
 
 FUZZ_SECONDS ?= 60
 fuzz: ## cargo fuzz, every target for FUZZ_SECONDS each (needs a nightly toolchain; installs cargo-fuzz)

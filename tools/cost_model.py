@@ -94,6 +94,9 @@ class Inputs:
     # ---- usage assumptions ----------------------------------------------------------------------
     sign_ins_per_user: float = _param(4.0, "sign-ins per MAU a month (a guess)")
     sms_per_sign_in: float = _param(1.1, "resends included (a guess; MAX_SENDS caps it at 3)")
+    sms_segments: int = _param(
+        1, "segments each SMS is billed as; `make cost` passes what create-auth-challenge works out "
+        "for the configured templates (GSM-7 or UCS-2, the longest text)")
     extra_rounds_per_sign_in: float = _param(
         0.2, "wrong answers and resends; each adds a verify, a define and a create (a guess)")
     new_user_fraction: float = _param(
@@ -223,7 +226,7 @@ def model(mau: float, inp: Inputs) -> dict:
     """One row: every figure for `mau` monthly active users."""
     sign_ins = mau * inp.sign_ins_per_user
     sms = sign_ins * inp.sms_per_sign_in
-    sms_usd = sms * inp.sms_price_usd
+    sms_usd = sms * inp.sms_segments * inp.sms_price_usd
     requests, gb_seconds = lambda_usage(mau, inp)
     lambda_usd = lambda_cost(requests, gb_seconds, inp)
     dynamodb_usd = sms * inp.dynamodb_price_per_million_writes / 1_000_000
@@ -296,6 +299,52 @@ def as_json(rows: list[dict], inp: Inputs) -> str:
     return json.dumps({"rows": rows, "inputs": inputs, "measured_ms": measured}, indent=2)
 
 
+# ---- SMS pumping --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pumping:
+    """A pumping bot against one premium destination prefix, and the breaker's defaults."""
+
+    numbers_per_hour: int = 120          # fresh numbers the bot signs up and sends a code to
+    hours: int = 24
+    price_usd: float = 0.25              # a premium-rate destination, per SMS part; UNVERIFIED
+    min_sends: int = 20                  # PumpingBreakerMinSends
+    pause_minutes: int = 30              # PumpingBreakerPauseSeconds / 60
+    window_minutes: int = 60             # PumpingBreakerWindowSeconds / 60
+
+
+def pumped_sms(p: Pumping, breaker: bool) -> int:
+    """SMS that reach the prefix, minute by minute: the bot sends at its rate, never answers; with
+    the breaker, a send that brings the window to `min_sends` unanswered codes pauses the prefix."""
+    sent_at: list[int] = []
+    paused_until = -1
+    for minute in range(p.hours * 60):
+        for _ in range(p.numbers_per_hour // 60 + (1 if minute % 60 < p.numbers_per_hour % 60 else 0)):
+            if breaker and minute < paused_until:
+                continue
+            sent_at.append(minute)
+            in_window = sum(1 for t in sent_at if t > minute - p.window_minutes)
+            if breaker and in_window >= p.min_sends:
+                paused_until = minute + p.pause_minutes
+    return len(sent_at)
+
+
+def pumping_markdown(p: Pumping, inp: Inputs) -> str:
+    without, with_breaker = pumped_sms(p, False), pumped_sms(p, True)
+    cost = lambda n: _usd(n * inp.sms_segments * p.price_usd)  # noqa: E731
+    return "\n".join([
+        f"SMS pumping: a bot signs up {p.numbers_per_hour} fresh numbers an hour under one premium prefix "
+        f"(at ${p.price_usd} an SMS, an assumed premium rate) and never answers, for {p.hours} hours:",
+        "",
+        "| | SMS sent | cost |",
+        "|---|---:|---:|",
+        f"| without the breaker | {without:,} | {cost(without)} |",
+        f"| with the breaker (defaults: {p.min_sends} codes, {p.pause_minutes} min pause) "
+        f"| {with_breaker:,} | {cost(with_breaker)} |",
+    ])
+
+
 # ---- command line -----------------------------------------------------------------------------
 
 
@@ -341,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         parser.error(str(e))
     rows = [model(m, inp) for m in maus]
-    print(as_json(rows, inp) if args.json else markdown(rows, inp))
+    print(as_json(rows, inp) if args.json else markdown(rows, inp) + "\n\n" + pumping_markdown(Pumping(), inp))
     return 0
 
 

@@ -190,3 +190,18 @@ class CommandLine(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PumpingBreaker(unittest.TestCase):
+    def test_a_bot_at_a_code_a_minute_gets_forty_sms_in_two_hours_not_120(self):
+        # Minutes 0-19: 20 codes, the 20th trips (pause to 49). Minute 49: the window still holds
+        # 20, so the 21st trips again (to 79). From 79 the window has room: 79-97 is 19 more, and
+        # the one at 97 makes 20 in the window (49, 79..97): paused past the end.
+        p = cm.Pumping(numbers_per_hour=60, hours=2)
+        self.assertEqual(cm.pumped_sms(p, breaker=False), 120)
+        self.assertEqual(cm.pumped_sms(p, breaker=True), 40)
+
+    def test_segments_multiply_the_sms_bill(self):
+        one = cm.model(1000, cm.Inputs(**PLAIN))
+        two = cm.model(1000, cm.Inputs(**PLAIN, sms_segments=2))
+        self.assertAlmostEqual(two["sms_usd"], 2 * one["sms_usd"])

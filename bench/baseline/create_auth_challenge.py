@@ -42,11 +42,12 @@ def mask(phone):
 
 
 def parse_metadata(raw):
-    # SMSOTP1:<code>:<issuedAt>:<sends>:<failures>
+    # SMSOTP2:<code>:<issuedAt>:<sends>:<failures>:<delivered>
     parts = (raw or "").split(":")
-    if len(parts) != 5 or parts[0] != "SMSOTP1":
+    if len(parts) != 6 or parts[0] != "SMSOTP2" or parts[5] not in ("0", "1"):
         raise Exception("challenge metadata is not ours or has an unknown version")
-    return {"code": parts[1], "issued_at": int(parts[2]), "sends": int(parts[3]), "failures": int(parts[4])}
+    return {"code": parts[1], "issued_at": int(parts[2]), "sends": int(parts[3]), "failures": int(parts[4]),
+            "delivered": parts[5] == "1"}
 
 
 def send_sms(phone, code):
@@ -94,11 +95,11 @@ def handler(event, context):
 
     now = int(time.time())
     if previous is None:
-        state = {"code": None, "issued_at": now, "sends": 1, "failures": 0}
+        state = {"code": None, "issued_at": now, "sends": 1, "failures": 0, "delivered": False}
     elif action == "answer":
         state = dict(previous, failures=previous["failures"] + 1)
     elif previous["sends"] < MAX_SENDS and now >= previous["issued_at"] + RESEND_COOLDOWN_SECONDS:
-        state = dict(previous, code=None, issued_at=now, sends=previous["sends"] + 1)
+        state = dict(previous, code=None, issued_at=now, sends=previous["sends"] + 1, delivered=False)
     else:
         state = dict(previous)
 
@@ -106,6 +107,7 @@ def handler(event, context):
         state["code"] = TEST_PHONE_NUMBERS.get(phone) or str(secrets.randbelow(10**OTP_LENGTH)).zfill(OTP_LENGTH)
         if deliver and phone not in TEST_PHONE_NUMBERS:
             send_sms(phone, state["code"])
+        state["delivered"] = deliver
 
     expires_at = state["issued_at"] + OTP_TTL_SECONDS
     sends_left = max(MAX_SENDS - state["sends"], 0)
@@ -119,9 +121,11 @@ def handler(event, context):
         "resendInSeconds": str(resend_in),
         "sendsLeft": str(sends_left),
     }
-    event["response"]["privateChallengeParameters"] = {"code": state["code"], "expiresAt": str(expires_at)}
+    delivered = "true" if state["delivered"] else "false"
+    event["response"]["privateChallengeParameters"] = {
+        "code": state["code"], "expiresAt": str(expires_at), "delivered": delivered}
     event["response"]["challengeMetadata"] = (
-        f"SMSOTP1:{state['code']}:{state['issued_at']}:{state['sends']}:{state['failures']}"
+        f"SMSOTP2:{state['code']}:{state['issued_at']}:{state['sends']}:{state['failures']}:{int(state['delivered'])}"
     )
     logger.info("challenge created for %s: round %d, sends %d", masked, len(session), state["sends"])
     return event

@@ -11,11 +11,12 @@ MAX_ROUNDS = MAX_ATTEMPTS + MAX_SENDS + 5
 
 
 def parse_metadata(raw):
-    # challengeMetadata written by create: SMSOTP1:<code>:<issuedAt>:<sends>:<failures>
+    # challengeMetadata written by create: SMSOTP2:<code>:<issuedAt>:<sends>:<failures>:<delivered>
     parts = (raw or "").split(":")
-    if len(parts) != 5 or parts[0] != "SMSOTP1":
+    if len(parts) != 6 or parts[0] != "SMSOTP2" or parts[5] not in ("0", "1"):
         raise Exception("challenge metadata is not ours or has an unknown version")
-    return {"code": parts[1], "issued_at": int(parts[2]), "sends": int(parts[3]), "failures": int(parts[4])}
+    return {"code": parts[1], "issued_at": int(parts[2]), "sends": int(parts[3]), "failures": int(parts[4]),
+            "delivered": parts[5] == "1"}
 
 
 def handler(event, context):

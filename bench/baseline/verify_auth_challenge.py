@@ -33,6 +33,9 @@ def handler(event, context):
         expires_at = int(params["expiresAt"])
     except (KeyError, TypeError, ValueError):
         raise Exception("no code to compare: privateChallengeParameters has no valid `expiresAt`")
+    if params.get("delivered") not in ("true", "false"):
+        raise Exception("no code to compare: privateChallengeParameters has no valid `delivered`")
+    delivered = params["delivered"] == "true"
 
     correct = False
     if action == "answer":
@@ -42,7 +45,7 @@ def handler(event, context):
         matches = hmac.compare_digest(answer.strip().encode(), code.encode())
         not_expired = time.time() < expires_at
         user_ok = not request.get("userNotFound") and phone_allowed(request["userAttributes"].get("phone_number"))
-        correct = matches and not_expired and user_ok
+        correct = matches and not_expired and user_ok and delivered
 
     event["response"]["answerCorrect"] = correct
     logger.info("answer checked: correct=%s resend=%s", correct, action == "resend")

@@ -1,73 +1,81 @@
 //! Create on any JSON: no panic, and every round it makes is one the rest of the protocol can
 //! read: its metadata parses back, the private code and expiry are the metadata's, the public
 //! parameters are the six names, an SMS goes only to the user's own number (never for an unknown
-//! user, never past the per-number limit or with the limit unknown) and carries the code, and
-//! verify refuses a wrong answer to it (and takes the right one after a real SMS).
+//! user, never past the per-number limit, to a locked number or with either unknown) and carries
+//! the code, verify refuses a wrong answer to it (and takes the right one after a real SMS), and
+//! no answer at all, its own code included, wins a round whose code was not delivered or is
+//! given for a locked number.
 #![no_main]
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 use sms_otp_core::Config;
+use sms_otp_core::lockout::testing::InMemoryLockout;
+use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metadata::ChallengeState;
 use sms_otp_core::metrics::Metrics;
 use sms_otp_core::phone::PhoneNumber;
+use sms_otp_core::pumping::NoBreaker;
 use sms_otp_core::send_limit::testing::InMemoryLimiter;
 use sms_otp_core::send_limit::{LimitError, NoLimit, PerNumberLimits, SendLimiter};
 use sms_otp_core::sms::SendError;
 use sms_otp_core::sms::testing::{RecordingSender, SentSms};
 use sms_otp_core::triggers::create::{self, CreateContext};
 use sms_otp_core::triggers::{from_json, public, verify};
-use sms_otp_fuzz::{NOW, configs, event, wrong_code};
-use tokio::runtime::Runtime;
-
-fn runtime() -> &'static Runtime {
-    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime"))
-}
+use sms_otp_fuzz::{NOW, block_on, configs, event, number_of, wrong_code};
 
 fuzz_target!(|data: &[u8]| {
     let Some(event) = event(data) else { return };
     for config in configs() {
         for sms_fails in [false, true] {
-            run(&event, context(config, sms_fails, NoLimit), true);
+            run(&event, context(config, sms_fails, NoLimit, NoLockout), true);
         }
-        // Past the per-number limit: a decoy round, no SMS.
+        // Past the per-number limit: a withheld round, no SMS.
         let limit_reached = InMemoryLimiter::new(PerNumberLimits { per_hour: 0, per_day: 0 });
-        run(&event, context(config, false, limit_reached), false);
+        run(&event, context(config, false, limit_reached, NoLockout), false);
         // The limit cannot be checked: no SMS either (the round fails).
         let limit_unavailable = InMemoryLimiter::new(PerNumberLimits { per_hour: 10, per_day: 10 });
         limit_unavailable.fail_with(LimitError::Unreachable);
-        run(&event, context(config, false, limit_unavailable), false);
+        run(&event, context(config, false, limit_unavailable, NoLockout), false);
+        // The number is locked: a withheld round, no SMS, and no answer accepted.
+        if let Some(number) = number_of(&event) {
+            let locked = InMemoryLockout::new(config.lockout);
+            locked.lock_until(&number, NOW + 1);
+            run(&event, context(config, false, NoLimit, locked), false);
+        }
     }
 });
 
 /// A fresh context each time: the sender records every message, so one shared across runs would
 /// grow without end.
-fn context<L: SendLimiter>(config: &Config, sms_fails: bool, limiter: L) -> CreateContext<RecordingSender, L> {
+fn context<L: SendLimiter, A: AnswerLedger>(
+    config: &Config,
+    sms_fails: bool,
+    limiter: L,
+    ledger: A,
+) -> CreateContext<RecordingSender, L, A> {
     let sender = RecordingSender::new();
     if sms_fails {
         sender.fail_with(SendError::Refused { code: "Throttling".into() });
     }
-    CreateContext::with_decoy_delay(config.clone(), sender, Duration::ZERO).with_send_limit(limiter)
+    CreateContext::with_decoy_delay(config.clone(), sender, Duration::ZERO).with_send_limit(limiter).with_lockout(ledger)
 }
 
 /// Runs create on `event`; when it makes a round, checks it. `may_send`: whether the context
 /// lets any SMS out at all.
-fn run<L: SendLimiter>(event: &Value, ctx: CreateContext<RecordingSender, L>, may_send: bool) {
+fn run<L: SendLimiter, A: AnswerLedger>(event: &Value, ctx: CreateContext<RecordingSender, L, A>, may_send: bool) {
     let Ok(created) = from_json(event.clone()) else { return };
-    let result = runtime().block_on(create::handle(created, &ctx, NOW, &mut Metrics::default()));
+    let result = block_on(create::handle(created, &ctx, NOW, &mut Metrics::default()));
     let sent = ctx.sender.sent();
-    assert!(may_send || sent.is_empty(), "an SMS past the limit (or with the limit unknown) for {event}");
+    assert!(may_send || sent.is_empty(), "an SMS past a limit, to a locked number or unchecked, for {event}");
     let Ok(out) = result else { return };
     let out = serde_json::to_value(out).expect("events serialize");
-    check(&event["request"], &out["response"], &sent, &ctx.config);
+    check(&event["request"], &out["response"], &sent, &ctx.config, &ctx.ledger);
 }
 
-fn check(request: &Value, response: &Value, sent: &[SentSms], config: &Config) {
+fn check<A: AnswerLedger>(request: &Value, response: &Value, sent: &[SentSms], config: &Config, ledger: &A) {
     let metadata = response["challengeMetadata"].as_str().unwrap_or_else(|| panic!("no metadata for {request}"));
     let state = ChallengeState::parse(metadata)
         .unwrap_or_else(|e| panic!("create wrote metadata it cannot read ({e}): {metadata:?} for {request}"));
@@ -103,7 +111,9 @@ fn check(request: &Value, response: &Value, sent: &[SentSms], config: &Config) {
         assert_eq!(Some(sms.to.as_str()), phone, "an SMS to another number than the user's: {request}");
         assert!(sms.text.contains(code), "the SMS does not carry the round's code: {request}");
         assert_eq!(state.issued_at, NOW, "a code sent now, recorded as issued at another time: {request}");
+        assert!(state.delivered, "a code sent but not marked delivered: {request}");
     }
+    assert_eq!(private["delivered"].as_str(), Some(if state.delivered { "true" } else { "false" }));
 
     // The round, handed on to verify: a wrong answer is never correct; after a real SMS, the
     // right one is.
@@ -120,10 +130,13 @@ fn check(request: &Value, response: &Value, sent: &[SentSms], config: &Config) {
             event["request"]["userAttributes"] = json!({});
         }
         from_json(event)
-            .and_then(|e| verify::handle(e, config, NOW, &mut Metrics::default()))
+            .and_then(|e| block_on(verify::handle(e, config, ledger, &NoBreaker, NOW, &mut Metrics::default())))
             .map(|out| out.response.answer_correct)
     };
     assert!(!answer(wrong_code(code)).unwrap_or(false), "verify took a wrong answer to {request}");
+    if !state.delivered {
+        assert!(!answer(code.to_owned()).unwrap_or(false), "a round whose code was not delivered was won: {request}");
+    }
     if !sent.is_empty() {
         assert!(matches!(answer(code.to_owned()), Ok(true)), "verify refused the code just sent for {request}");
     }

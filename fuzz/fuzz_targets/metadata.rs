@@ -14,8 +14,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(ChallengeState::parse(&encoded).as_ref(), Ok(&state), "{encoded:?} does not parse back");
 
     let fields: Vec<&str> = raw.split(':').collect();
-    assert_eq!(fields.len(), 5, "accepted {raw:?}");
-    assert_eq!(fields[0], "SMSOTP1", "accepted {raw:?}");
+    assert_eq!(fields.len(), 6, "accepted {raw:?}");
+    assert_eq!(fields[0], "SMSOTP2", "accepted {raw:?}");
+    assert_eq!(fields[5], if state.delivered { "1" } else { "0" }, "accepted {raw:?}");
     assert_eq!(fields[1], state.code.expose(), "accepted {raw:?}");
     assert!(state.sends >= 1, "accepted {raw:?}");
     for (field, value) in

@@ -1,21 +1,31 @@
-//! Verify on any JSON: no panic, and `answerCorrect: true` only for a well-formed, unexpired code
-//! equal to the answer, for a known user (see `verify_may_accept`).
+//! Verify on any JSON: no panic, and `answerCorrect: true` only for a well-formed, unexpired,
+//! delivered code equal to the answer, for a known user with a proven number (see
+//! `verify_may_accept`), and never for a locked number.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use sms_otp_core::lockout::NoLockout;
+use sms_otp_core::lockout::testing::InMemoryLockout;
 use sms_otp_core::metrics::Metrics;
+use sms_otp_core::pumping::NoBreaker;
 use sms_otp_core::triggers::{from_json, verify};
-use sms_otp_fuzz::{NOW, configs, event, verify_may_accept};
+use sms_otp_fuzz::{NOW, block_on, configs, event, number_of, verify_may_accept};
 
 fuzz_target!(|data: &[u8]| {
     let Some(event) = event(data) else { return };
     for config in configs() {
-        let Ok(out) = from_json(event.clone()).and_then(|e| verify::handle(e, config, NOW, &mut Metrics::default()))
-        else {
-            continue;
-        };
-        if out.response.answer_correct {
+        let verified = from_json(event.clone())
+            .and_then(|e| block_on(verify::handle(e, config, &NoLockout, &NoBreaker, NOW, &mut Metrics::default())));
+        if verified.is_ok_and(|out| out.response.answer_correct) {
             assert!(verify_may_accept(&event["request"], config, NOW), "answerCorrect for {event}");
+        }
+        // The same event for a locked number: no answer is correct.
+        if let Some(number) = number_of(&event) {
+            let locked = InMemoryLockout::new(config.lockout);
+            locked.lock_until(&number, NOW + 1);
+            let verified = from_json(event.clone())
+                .and_then(|e| block_on(verify::handle(e, config, &locked, &NoBreaker, NOW, &mut Metrics::default())));
+            assert!(!verified.is_ok_and(|out| out.response.answer_correct), "answerCorrect while locked for {event}");
         }
     }
 });

@@ -8,6 +8,7 @@
 use std::sync::OnceLock;
 
 use serde_json::Value;
+use tokio::runtime::Runtime;
 use sms_otp_core::Config;
 use sms_otp_core::metadata::ChallengeState;
 use sms_otp_core::phone::PhoneNumber;
@@ -33,6 +34,14 @@ pub fn configs() -> &'static [Config] {
             .expect("the fuzz configuration is valid");
         vec![Config::default(), custom]
     })
+}
+
+/// Runs an async trigger to completion on one shared single-threaded runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime"))
+        .block_on(future)
 }
 
 /// The fuzzer's bytes as a JSON event, if they are JSON at all.
@@ -66,19 +75,38 @@ pub fn define_may_issue_tokens(request: &Value) -> bool {
 }
 
 /// Whether verify may answer `answerCorrect: true` to `request` at `now`: the private parameters
-/// hold a well-formed code (4 to 10 digits) equal to the trimmed answer and an expiry after `now`,
-/// the user exists, has a number `config` allows, and asked nothing but an answer.
+/// hold a well-formed code (4 to 10 digits) equal to the trimmed answer, an expiry after `now`
+/// and `delivered: "true"` (no answer is correct in a round whose code was not delivered), the
+/// user exists, has a proven (`phone_number_verified`) number `config` allows, and asked nothing
+/// but an answer. (Whether the number is locked is the caller's to add: see the targets.)
 pub fn verify_may_accept(request: &Value, config: &Config, now: u64) -> bool {
     let private = &request["privateChallengeParameters"];
     let Some(code) = private["code"].as_str() else { return false };
     let well_formed = (4..=10).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit());
     let matches = request["challengeAnswer"].as_str().map(str::trim) == Some(code);
     let unexpired = private["expiresAt"].as_str().and_then(|t| t.parse::<u64>().ok()).is_some_and(|t| now < t);
-    let phone_allowed = request["userAttributes"]["phone_number"]
+    let delivered = private["delivered"] == "true";
+    let attributes = &request["userAttributes"];
+    let proven = attributes["phone_number_verified"].as_str().is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let phone_allowed = attributes["phone_number"]
         .as_str()
         .and_then(|p| PhoneNumber::parse(p).ok())
         .is_some_and(|p| config.allowed_countries.allows(&p));
-    well_formed && matches && unexpired && request["userNotFound"] != true && is_an_answer(request) && phone_allowed
+    well_formed
+        && matches
+        && unexpired
+        && delivered
+        && proven
+        && request["userNotFound"] != true
+        && is_an_answer(request)
+        && phone_allowed
+}
+
+/// The number an event is about, as the triggers count it across sign-ins: the user's
+/// `phone_number`, else the typed user name.
+pub fn number_of(event: &Value) -> Option<PhoneNumber> {
+    let raw = event["request"]["userAttributes"]["phone_number"].as_str().or(event["userName"].as_str())?;
+    PhoneNumber::parse(raw).ok()
 }
 
 /// A code of the same length that is not `code`: its last digit moved on by one.

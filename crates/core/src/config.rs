@@ -18,8 +18,9 @@ use std::collections::hash_map::Entry;
 
 use crate::code::{self, Code};
 use crate::lockout::LockoutPolicy;
-use crate::message::MessageTemplate;
+use crate::message::{MessageTemplate, Templates};
 use crate::phone::{CountryAllowList, PhoneNumber};
+use crate::pumping::BreakerPolicy;
 use crate::send_limit::PerNumberLimits;
 
 /// A configuration value that is not allowed.
@@ -157,13 +158,39 @@ pub const MAX_SMS_PER_NUMBER_PER_DAY: Setting =
 pub const MAX_FAILED_ANSWERS_PER_NUMBER: Setting =
     Setting::whole("MAX_FAILED_ANSWERS_PER_NUMBER", "MaxFailedAnswersPerNumber", &[VERIFY], 10, 3, 100);
 pub const LOCKOUT_SECONDS: Setting = Setting::whole("LOCKOUT_SECONDS", "LockoutSeconds", &[VERIFY], 3600, 60, 86_400);
+/// The SMS pumping breaker per destination prefix: create judges and pauses; verify counts a
+/// correct answer in the window's bucket (it reads whether the breaker is on, and the window).
+pub const PUMPING_BREAKER_MIN_SENDS: Setting =
+    Setting::whole("PUMPING_BREAKER_MIN_SENDS", "PumpingBreakerMinSends", &[CREATE, VERIFY], 20, 0, 100_000);
+pub const PUMPING_BREAKER_MIN_CONVERSION_PERCENT: Setting = Setting::whole(
+    "PUMPING_BREAKER_MIN_CONVERSION_PERCENT",
+    "PumpingBreakerMinConversionPercent",
+    &[CREATE],
+    10,
+    1,
+    100,
+);
+pub const PUMPING_BREAKER_PAUSE_SECONDS: Setting =
+    Setting::whole("PUMPING_BREAKER_PAUSE_SECONDS", "PumpingBreakerPauseSeconds", &[CREATE], 1800, 60, 86_400);
+pub const PUMPING_BREAKER_WINDOW_SECONDS: Setting = Setting::whole(
+    "PUMPING_BREAKER_WINDOW_SECONDS",
+    "PumpingBreakerWindowSeconds",
+    &[CREATE, VERIFY],
+    3600,
+    600,
+    86_400,
+);
+pub const PREFIX_SMS_BUDGET: Setting =
+    Setting::whole("PREFIX_SMS_BUDGET", "PrefixSmsBudget", &[CREATE, VERIFY], 0, 0, 10_000_000);
+pub const SMS_MAX_PRICE_USD: Setting = Setting::text("SMS_MAX_PRICE_USD", "SmsMaxPriceUsd", &[CREATE]);
+pub const SMS_MESSAGE_BY_LOCALE: Setting = Setting::text("SMS_MESSAGE_BY_LOCALE", "SmsMessageByLocale", &[CREATE]);
 /// Every trigger writes metrics.
 pub const METRICS_NAMESPACE: Setting =
     Setting::text("METRICS_NAMESPACE", "MetricsNamespace", &[PRE, DEFINE, CREATE, VERIFY]);
 
 /// Every variable the functions read. A new one goes here, into the parser below, and into
 /// `template.yaml` (a parameter, and the `Environment` of exactly the functions in `read_by`).
-pub const SETTINGS: [Setting; 19] = [
+pub const SETTINGS: [Setting; 26] = [
     OTP_LENGTH,
     OTP_TTL_SECONDS,
     MAX_ATTEMPTS,
@@ -182,6 +209,13 @@ pub const SETTINGS: [Setting; 19] = [
     MAX_SMS_PER_NUMBER_PER_DAY,
     MAX_FAILED_ANSWERS_PER_NUMBER,
     LOCKOUT_SECONDS,
+    PUMPING_BREAKER_MIN_SENDS,
+    PUMPING_BREAKER_MIN_CONVERSION_PERCENT,
+    PUMPING_BREAKER_PAUSE_SECONDS,
+    PUMPING_BREAKER_WINDOW_SECONDS,
+    PREFIX_SMS_BUDGET,
+    SMS_MAX_PRICE_USD,
+    SMS_MESSAGE_BY_LOCALE,
     METRICS_NAMESPACE,
 ];
 
@@ -219,6 +253,9 @@ pub struct Config {
     /// Consecutive wrong answers per number across sign-ins before a lock, and the lock's length
     /// (`MAX_FAILED_ANSWERS_PER_NUMBER`, `LOCKOUT_SECONDS`). Kept in `SEND_LIMIT_TABLE` too.
     pub lockout: LockoutPolicy,
+    /// The SMS pumping breaker and budget per destination prefix (`PUMPING_BREAKER_*`,
+    /// `PREFIX_SMS_BUDGET`). Kept in `SEND_LIMIT_TABLE` too.
+    pub breaker: BreakerPolicy,
     /// CloudWatch namespace of the embedded metrics (`METRICS_NAMESPACE`).
     pub metrics_namespace: String,
     /// What was adjusted so the function could start; logged at start-up.
@@ -228,11 +265,15 @@ pub struct Config {
 /// What goes into, and onto, each SMS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmsSettings {
-    pub template: MessageTemplate,
+    /// `SMS_MESSAGE`, and one per locale from `SMS_MESSAGE_BY_LOCALE`.
+    pub templates: Templates,
     pub app_name: String,
     pub sender_id: Option<String>,
     pub origination_number: Option<PhoneNumber>,
     pub webotp_domain: Option<String>,
+    /// The most one SMS may cost, in USD (`SMS_MAX_PRICE_USD`, SNS's `AWS.SNS.SMS.MaxPrice`): a
+    /// plain decimal, as SNS takes it.
+    pub max_price_usd: Option<String>,
 }
 
 /// Fixed codes for numbers that must never receive an SMS (store reviewers, automated tests).
@@ -292,6 +333,29 @@ impl Config {
         let template = match get(&SMS_MESSAGE) {
             None => MessageTemplate::default(),
             Some(raw) => MessageTemplate::parse(&raw).map_err(|e| invalid(SMS_MESSAGE.var, &raw, e.to_string()))?,
+        };
+        let templates = Templates::parse(template, get(&SMS_MESSAGE_BY_LOCALE).as_deref()).map_err(|e| {
+            invalid(SMS_MESSAGE_BY_LOCALE.var, &get(&SMS_MESSAGE_BY_LOCALE).unwrap_or_default(), e.to_string())
+        })?;
+        let max_price_usd = match get(&SMS_MAX_PRICE_USD) {
+            None => None,
+            Some(raw) => {
+                let raw = raw.trim().to_owned();
+                // Digits, then at most five decimals; more than 0 and at most 1000 USD.
+                let (whole, fraction) = raw.split_once('.').unwrap_or((&raw, ""));
+                let digits = |s: &str, max: usize| s.len() <= max && s.bytes().all(|b| b.is_ascii_digit());
+                let shape =
+                    (1..=4).contains(&whole.len()) && digits(whole, 4) && digits(fraction, 5) && !raw.ends_with('.');
+                let value = raw.parse::<f64>().ok().filter(|v| shape && *v > 0.0 && *v <= 1000.0);
+                if value.is_none() {
+                    return Err(invalid(
+                        SMS_MAX_PRICE_USD.var,
+                        &raw,
+                        "a price in USD above 0 and at most 1000, like 0.05",
+                    ));
+                }
+                Some(raw)
+            }
         };
         let app_name = match get(&APP_NAME) {
             None => String::new(),
@@ -394,6 +458,14 @@ impl Config {
         let max_failed_answers = whole(&get, &MAX_FAILED_ANSWERS_PER_NUMBER)? as u32;
         let lockout_seconds = whole(&get, &LOCKOUT_SECONDS)?;
 
+        let breaker = BreakerPolicy {
+            min_sends: whole(&get, &PUMPING_BREAKER_MIN_SENDS)? as u32,
+            min_conversion_percent: whole(&get, &PUMPING_BREAKER_MIN_CONVERSION_PERCENT)? as u32,
+            pause_seconds: whole(&get, &PUMPING_BREAKER_PAUSE_SECONDS)?,
+            window_seconds: whole(&get, &PUMPING_BREAKER_WINDOW_SECONDS)?,
+            budget_per_window: whole(&get, &PREFIX_SMS_BUDGET)? as u32,
+        };
+
         let metrics_namespace = match get(&METRICS_NAMESPACE) {
             None => DEFAULT_METRICS_NAMESPACE.to_owned(),
             Some(raw) => {
@@ -421,12 +493,13 @@ impl Config {
             max_sends,
             resend_cooldown_seconds,
             allowed_countries,
-            sms: SmsSettings { template, app_name, sender_id, origination_number, webotp_domain },
+            sms: SmsSettings { templates, app_name, sender_id, origination_number, webotp_domain, max_price_usd },
             test_numbers,
             auto_verify_phone,
             send_limit_table,
             per_number: PerNumberLimits { per_hour, per_day },
             lockout: LockoutPolicy { max_failed_answers, lockout_seconds },
+            breaker,
             metrics_namespace,
             warnings,
         })
@@ -536,6 +609,18 @@ mod tests {
         assert_eq!(c.send_limit_table, None);
         assert_eq!(c.per_number, PerNumberLimits { per_hour: 5, per_day: 10 });
         assert_eq!(c.lockout, LockoutPolicy { max_failed_answers: 10, lockout_seconds: 3600 });
+        assert_eq!(
+            c.breaker,
+            BreakerPolicy {
+                min_sends: 20,
+                min_conversion_percent: 10,
+                pause_seconds: 1800,
+                window_seconds: 3600,
+                budget_per_window: 0
+            }
+        );
+        assert_eq!(c.sms.max_price_usd, None);
+        assert_eq!(c.sms.templates.locales(), 0);
         assert_eq!(c.metrics_namespace, "SmsPasswordless");
     }
 
@@ -594,6 +679,9 @@ mod tests {
             ("MAX_FAILED_ANSWERS_PER_NUMBER", "101", "from 3 to 100"),
             ("LOCKOUT_SECONDS", "59", "from 60 to 86400"),
             ("LOCKOUT_SECONDS", "86401", "from 60 to 86400"),
+            ("PUMPING_BREAKER_MIN_CONVERSION_PERCENT", "0", "from 1 to 100"),
+            ("PUMPING_BREAKER_PAUSE_SECONDS", "59", "from 60 to 86400"),
+            ("PUMPING_BREAKER_WINDOW_SECONDS", "599", "from 600 to 86400"),
             ("MAX_ATTEMPTS", "three", "from 1 to 10"),
             ("MAX_ATTEMPTS", "-1", "from 1 to 10"),
         ];
@@ -632,6 +720,13 @@ mod tests {
             ("ALLOWED_COUNTRY_CODES", "1,999"),
             ("AUTO_VERIFY_PHONE", "yes"),
             ("APP_NAME", "line\nbreak"),
+            ("SMS_MAX_PRICE_USD", "0"),
+            ("SMS_MAX_PRICE_USD", "-1"),
+            ("SMS_MAX_PRICE_USD", "0.123456"),
+            ("SMS_MAX_PRICE_USD", "1e3"),
+            ("SMS_MAX_PRICE_USD", "1000.01"),
+            ("SMS_MESSAGE_BY_LOCALE", "{\"fr\": \"pas de code\"}"),
+            ("SMS_MESSAGE_BY_LOCALE", "fr={code}"),
         ] {
             assert_eq!(parse(&[(var, value)]).unwrap_err().var, var, "{var}={value}");
         }
@@ -641,8 +736,12 @@ mod tests {
             ("WEBOTP_DOMAIN", "Example.com"),
             ("AUTO_VERIFY_PHONE", "FALSE"),
             ("APP_NAME", " Acme "),
+            ("SMS_MAX_PRICE_USD", "0.05"),
+            ("SMS_MESSAGE_BY_LOCALE", "{\"fr\": \"{code} est votre code\"}"),
         ])
         .unwrap();
+        assert_eq!(c.sms.max_price_usd.as_deref(), Some("0.05"));
+        assert_eq!(c.sms.templates.locales(), 1);
         assert_eq!(c.sms.sender_id.as_deref(), Some("MyApp"));
         assert_eq!(c.sms.webotp_domain.as_deref(), Some("example.com"));
         assert_eq!(c.sms.app_name, "Acme");

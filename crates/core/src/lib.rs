@@ -6,6 +6,7 @@
 //! - [`sms`]: the SMS sender trait, a fake, and Amazon SNS (feature `aws`).
 //! - [`send_limit`]: SMS per phone number across sign-ins, in memory or in DynamoDB (feature `aws`).
 //! - [`lockout`]: wrong answers per phone number across sign-ins, and the lock they lead to.
+//! - [`pumping`]: SMS pumping defences, a conversion breaker and a budget per destination prefix.
 //! - [`metrics`]: CloudWatch embedded-metric lines of what each invocation did.
 //! - [`triggers`]: Cognito's four events in, responses out.
 //! - [`runtime`]: logging, configuration loading and the clock for the binaries.
@@ -21,6 +22,7 @@ pub mod message;
 pub mod metadata;
 pub mod metrics;
 pub mod phone;
+pub mod pumping;
 pub mod runtime;
 pub mod send_limit;
 pub mod sms;

@@ -35,10 +35,14 @@ pub enum Metric {
     NumberLocked,
     /// An answer (verify) or a send (create) refused because the number is locked.
     RefusedWhileLocked,
+    /// The pumping breaker paused a destination prefix (create): many codes, few answered.
+    PrefixPaused,
+    /// A send withheld because its prefix is paused or had its budget (create).
+    SendRefusedByPrefix,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 11] = [
+    pub const ALL: [Metric; 13] = [
         Metric::SmsSent,
         Metric::SmsFailed,
         Metric::AnswerCorrect,
@@ -50,6 +54,8 @@ impl Metric {
         Metric::UnknownUser,
         Metric::NumberLocked,
         Metric::RefusedWhileLocked,
+        Metric::PrefixPaused,
+        Metric::SendRefusedByPrefix,
     ];
 
     pub fn name(self) -> &'static str {
@@ -65,6 +71,8 @@ impl Metric {
             Self::UnknownUser => "UnknownUser",
             Self::NumberLocked => "NumberLocked",
             Self::RefusedWhileLocked => "RefusedWhileLocked",
+            Self::PrefixPaused => "PrefixPaused",
+            Self::SendRefusedByPrefix => "SendRefusedByPrefix",
         }
     }
 }

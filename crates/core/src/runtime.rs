@@ -74,6 +74,43 @@ pub fn load_config(trigger: Trigger) -> Result<Config, ConfigError> {
     Ok(config)
 }
 
+/// Logs, for every SMS template (the default and each locale's), how its longest text goes out:
+/// GSM-7 or UCS-2, and how many segments, since carriers bill per segment. More than one is a
+/// warning with the cost factor: each sign-in SMS then costs that many messages.
+pub fn log_sms_segments(config: &Config) {
+    let sms = &config.sms;
+    for (locale, template) in sms.templates.all() {
+        let text = crate::message::longest(
+            template,
+            &sms.app_name,
+            config.otp_length,
+            config.otp_ttl_seconds,
+            sms.webotp_domain.as_deref(),
+        );
+        let segments = crate::sms::segments::of(&text);
+        let locale = locale.unwrap_or("default");
+        let encoding = segments.encoding.name();
+        if segments.count > 1 {
+            tracing::warn!(
+                locale,
+                encoding,
+                units = segments.units,
+                segments = segments.count,
+                cost_factor = segments.count,
+                "the SMS text takes more than one segment: each code is billed as that many messages; shorten the template (or keep it to the GSM-7 alphabet)"
+            );
+        } else {
+            tracing::info!(
+                locale,
+                encoding,
+                units = segments.units,
+                segments = segments.count,
+                "SMS text fits one segment"
+            );
+        }
+    }
+}
+
 /// Seconds since the Unix epoch (0 if the clock is before it, which would make every code
 /// look fresh but never valid past its expiry).
 pub fn unix_now() -> u64 {

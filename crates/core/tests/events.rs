@@ -11,6 +11,11 @@
 //!   "lockout": "locked",                  // create, verify: the event's number is locked, or the
 //!                                         //   store is "unavailable" (optional; default: open)
 //!   "failuresAfter": 1,                   // verify: the number's wrong answers in a row after
+//!   "prefix": {"sends": 19, "correct": 0, "pausedFor": 0},
+//!                                         // create, verify: the event's destination prefix
+//!                                         //   before (optional; default: nothing counted)
+//!   "prefixAfter": {"sends": 20, "correct": 0, "paused": true},
+//!                                         // create, verify: ... and after (optional)
 //!   "sms": 1,                             // create: how many SMS go out
 //!   "metrics": { "SmsSent": 1 },          // what the invocation counts; unnamed ones stay 0
 //!   "expect": {
@@ -32,6 +37,8 @@ use sms_otp_core::Config;
 use sms_otp_core::lockout::testing::InMemoryLockout;
 use sms_otp_core::metrics::{Metric, Metrics};
 use sms_otp_core::phone::PhoneNumber;
+use sms_otp_core::pumping::testing::InMemoryPrefixLedger;
+use sms_otp_core::pumping::{Prefix, PrefixLedger};
 use sms_otp_core::send_limit::testing::InMemoryLimiter;
 use sms_otp_core::send_limit::{LimitError, PerNumberLimits};
 use sms_otp_core::sms::SendError;
@@ -50,6 +57,8 @@ struct Expectation {
     send_limit: Option<SendLimit>,
     lockout: Option<LockoutState>,
     failures_after: Option<u32>,
+    prefix: Option<PrefixCounts>,
+    prefix_after: Option<PrefixCounts>,
     sms: Option<usize>,
     metrics: Option<HashMap<String, u32>>,
     expect: Expect,
@@ -60,6 +69,22 @@ struct Expectation {
 enum SendLimit {
     Reached,
     Unavailable,
+}
+
+/// A destination prefix's counts over the breaker's window, and whether it is paused.
+#[derive(Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PrefixCounts {
+    #[serde(default)]
+    sends: u64,
+    #[serde(default)]
+    correct: u64,
+    /// Before: seconds the prefix stays paused from `now` (0: not paused).
+    #[serde(default)]
+    paused_for: u64,
+    /// After: whether the prefix is paused at `now`.
+    #[serde(default)]
+    paused: bool,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -86,6 +111,8 @@ struct Outcome {
     metrics: Metrics,
     /// verify: the number's wrong answers in a row afterwards.
     failures_after: Option<u32>,
+    /// create, verify: the event's prefix afterwards.
+    prefix_after: Option<PrefixCounts>,
 }
 
 fn events_dir() -> PathBuf {
@@ -114,14 +141,47 @@ fn ledger(config: &Config, exp: &Expectation, event: &Value) -> InMemoryLockout 
     ledger
 }
 
+/// The prefix store an expectation asks for, and the event's prefix.
+fn prefixes(config: &Config, exp: &Expectation, event: &Value) -> (InMemoryPrefixLedger, Option<Prefix>) {
+    let ledger = InMemoryPrefixLedger::new(config.breaker);
+    let prefix = number_of(event).map(|n| Prefix::of(&n));
+    if let (Some(before), Some(prefix)) = (exp.prefix, &prefix) {
+        block_on(async {
+            for _ in 0..before.sends {
+                ledger.record_send(prefix, exp.now).await.expect("counted");
+            }
+            for _ in 0..before.correct {
+                ledger.record_correct(prefix, exp.now).await.expect("counted");
+            }
+            if before.paused_for > 0 {
+                ledger.pause(prefix, exp.now, exp.now + before.paused_for).await.expect("paused");
+            }
+        });
+    }
+    (ledger, prefix)
+}
+
+/// What the prefix store holds for `prefix` at `now`, in an expectation's terms.
+fn prefix_counts(ledger: &InMemoryPrefixLedger, prefix: &Prefix, now: u64) -> PrefixCounts {
+    let state = block_on(ledger.state(prefix, now)).expect("a state");
+    PrefixCounts {
+        sends: state.window.sends,
+        correct: state.window.correct,
+        paused_for: 0,
+        paused: state.paused_until > now,
+    }
+}
+
 /// Runs `event` through the handler of `trigger` (the folder name, which is the binary's name).
 fn run(trigger: &str, event: Value, exp: &Expectation) -> Outcome {
     let config = Config::from_lookup(|name| exp.env.get(name).cloned()).expect("the expectation's env is valid");
     let mut sms = Vec::new();
     let mut metrics = Metrics::default();
     let mut failures_after = None;
+    let mut prefix_after = None;
     let m = &mut metrics;
     let ledger = ledger(&config, exp, &event);
+    let (prefix_ledger, prefix) = prefixes(&config, exp, &event);
     let number = number_of(&event);
     let result = match trigger {
         "pre-sign-up" => respond(from_json(event).and_then(|e| pre_sign_up::handle(e, &config, m))),
@@ -129,9 +189,10 @@ fn run(trigger: &str, event: Value, exp: &Expectation) -> Outcome {
         "verify-auth-challenge" => {
             let result = match from_json(event) {
                 Err(e) => Err(e.to_string()),
-                Ok(e) => respond(block_on(verify::handle(e, &config, &ledger, exp.now, m))),
+                Ok(e) => respond(block_on(verify::handle(e, &config, &ledger, &prefix_ledger, exp.now, m))),
             };
             failures_after = number.map(|n| ledger.failures(&n));
+            prefix_after = prefix.as_ref().map(|p| prefix_counts(&prefix_ledger, p, exp.now));
             result
         }
         "create-auth-challenge" => {
@@ -149,17 +210,19 @@ fn run(trigger: &str, event: Value, exp: &Expectation) -> Outcome {
             }
             let ctx = CreateContext::with_decoy_delay(config, sender, Duration::ZERO)
                 .with_send_limit(limiter)
-                .with_lockout(ledger);
+                .with_lockout(ledger)
+                .with_breaker(prefix_ledger);
             let result = match from_json(event) {
                 Err(e) => Err(e.to_string()),
                 Ok(e) => respond(block_on(create::handle(e, &ctx, exp.now, m))),
             };
             sms = ctx.sender.sent();
+            prefix_after = prefix.as_ref().map(|p| prefix_counts(&ctx.prefixes, p, exp.now));
             result
         }
         other => panic!("events/{other}: no trigger of that name"),
     };
-    Outcome { result, sms, metrics, failures_after }
+    Outcome { result, sms, metrics, failures_after, prefix_after }
 }
 
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
@@ -202,6 +265,11 @@ fn check(trigger: &str, event: Value, exp: &Expectation) -> Vec<String> {
     {
         errors.push(format!("wrong answers in a row afterwards: {:?}, expected {want}", outcome.failures_after));
     }
+    if let Some(want) = exp.prefix_after
+        && outcome.prefix_after != Some(want)
+    {
+        errors.push(format!("the prefix afterwards: {:?}, expected {want:?}", outcome.prefix_after));
+    }
     let want = exp.metrics.clone().unwrap_or_default();
     for name in want.keys().filter(|name| !Metric::ALL.iter().any(|m| m.name() == name.as_str())) {
         errors.push(format!("the expectation names an unknown metric {name}"));
@@ -234,7 +302,8 @@ fn check_create(outcome: &Outcome, exp: &Expectation, errors: &mut Vec<String>) 
     let test_number = exp.env.get("TEST_PHONE_NUMBERS").is_some_and(|t| t.contains(&format!("={code}")));
     let open_test_number = test_number && exp.lockout.is_none();
     // A round that keeps an earlier delivered code (a wrong answer, a resend inside the cooldown).
-    let carried_over = exp.sms == Some(0) && !test_number && exp.lockout.is_none() && exp.send_limit.is_none();
+    let carried_over =
+        exp.sms == Some(0) && !test_number && exp.lockout.is_none() && exp.send_limit.is_none() && exp.prefix.is_none();
     let may_be_delivered = !outcome.sms.is_empty() || open_test_number || carried_over;
     if (delivered && !may_be_delivered) || (!outcome.sms.is_empty() && !delivered) {
         errors.push(format!("delivered={delivered} but {} SMS went out ({metadata})", outcome.sms.len()));

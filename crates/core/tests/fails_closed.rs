@@ -18,6 +18,7 @@ use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metadata::ChallengeState;
 use sms_otp_core::metrics::Metrics;
 use sms_otp_core::phone::PhoneNumber;
+use sms_otp_core::pumping::NoBreaker;
 use sms_otp_core::sms::testing::{RecordingSender, SentSms};
 use sms_otp_core::triggers::create::{self, CreateContext};
 use sms_otp_core::triggers::{define, from_json, pre_sign_up, verify};
@@ -86,7 +87,9 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 /// Verify with the defaults and no count across sign-ins.
 fn verify_default(event: Value) -> Result<bool, sms_otp_core::triggers::TriggerError> {
     from_json(event)
-        .and_then(|e| block_on(verify::handle(e, &Config::default(), &NoLockout, NOW, &mut Metrics::default())))
+        .and_then(|e| {
+            block_on(verify::handle(e, &Config::default(), &NoLockout, &NoBreaker, NOW, &mut Metrics::default()))
+        })
         .map(|out| out.response.answer_correct)
 }
 
@@ -160,7 +163,7 @@ fn verify_with<A: AnswerLedger>(request: &Value, response: &Value, answer: &str,
         "challengeAnswer": answer, "userNotFound": request["userNotFound"] == true});
     event["response"] = json!({});
     from_json(event)
-        .and_then(|e| block_on(verify::handle(e, &Config::default(), ledger, NOW, &mut Metrics::default())))
+        .and_then(|e| block_on(verify::handle(e, &Config::default(), ledger, &NoBreaker, NOW, &mut Metrics::default())))
         .is_ok_and(|out| out.response.answer_correct)
 }
 

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use sms_otp_core::Config;
+use sms_otp_core::lockout::LockoutPolicy;
+use sms_otp_core::lockout::testing::InMemoryLockout;
 use sms_otp_core::send_limit::PerNumberLimits;
 use sms_otp_core::send_limit::testing::InMemoryLimiter;
 use sms_otp_core::sms::SendError;
@@ -63,7 +65,10 @@ fn a_scripted_run_counts_right() {
     })
     .expect("valid configuration");
     let limiter = InMemoryLimiter::new(PerNumberLimits { per_hour: 1, per_day: 1 });
-    let ctx = CreateContext::with_decoy_delay(config, RecordingSender::new(), Duration::ZERO).with_send_limit(limiter);
+    let ledger = InMemoryLockout::new(LockoutPolicy { max_failed_answers: 4, lockout_seconds: 3600 });
+    let ctx = CreateContext::with_decoy_delay(config, RecordingSender::new(), Duration::ZERO)
+        .with_send_limit(limiter)
+        .with_lockout(ledger);
     let d = Deployment::new(ctx);
 
     // Sign-ups: one accepted, one from a country not allowed.
@@ -84,10 +89,15 @@ fn a_scripted_run_counts_right() {
     }
     assert_eq!(flow.define(None)["failAuthentication"], true);
 
-    // A second sign-in for the same number in the same hour: the limit refuses the SMS.
+    // A second sign-in for the same number in the same hour: the limit refuses the SMS, and its
+    // wrong answer is the number's fourth in a row: the number locks.
     let mut flow = d.sign_in(LOCKED_OUT, true);
     assert_eq!(flow.round(None, Some("222222"), NOW + 60), Ok(false));
     assert_eq!(d.ctx.sender.sent().len(), 3);
+
+    // A third: the number is locked, so nothing is sent and nothing is accepted.
+    let mut flow = d.sign_in(LOCKED_OUT, true);
+    assert_eq!(flow.round(None, None, NOW + 120), Ok(false));
 
     // An unknown user, a user whose country is no longer allowed, a test number.
     assert_eq!(d.sign_in(UNKNOWN, false).round(None, None, NOW), Ok(false));
@@ -108,14 +118,17 @@ fn a_scripted_run_counts_right() {
         ("SmsSent", 3),
         ("SmsFailed", 1),
         ("AnswerCorrect", 2),
-        // USER once, LOCKED_OUT three times and once more, UNKNOWN, FOREIGN.
-        ("AnswerWrong", 7),
+        // USER once, LOCKED_OUT three times and twice more, UNKNOWN, FOREIGN.
+        ("AnswerWrong", 8),
         ("SignInLockedOut", 1),
         ("ResendRequested", 1),
         ("SendRefusedByLimit", 1),
         // FOREIGN's sign-up and FOREIGN's sign-in.
         ("CountryBlocked", 2),
         ("UnknownUser", 1),
+        ("NumberLocked", 1),
+        // LOCKED_OUT's third sign-in: its send, then its answer.
+        ("RefusedWhileLocked", 2),
     ]
     .into_iter()
     .map(|(name, n)| (name.to_owned(), n))

@@ -45,6 +45,8 @@ const TEMPLATE_ONLY: &[&str] = &[
     "LockoutsAlarmThreshold",
     "NumberLocksAlarmThreshold",
     "WrongAnswersPerHourAlarmThreshold",
+    "PrefixPausesAlarmThreshold",
+    "WafRateLimitPer5Minutes", // the pool's WAF web ACL
 ];
 
 fn repo() -> PathBuf {
@@ -209,6 +211,18 @@ fn edges(parameter: &str) -> Option<Vec<String>> {
         ],
         "AutoVerifyPhone" => vec!["true".into(), "false".into()],
         "MetricsNamespace" => vec!["a".into(), r("a", 255), "Acme/Sign-in #1:x_y.z".into(), "A W S/x".into()],
+        "SmsMaxPriceUsd" => {
+            ["", "0.00001", "0.1", "0.99999", "1", "999.99999", "1000", "1000.00000", "0.05"].map(String::from).to_vec()
+        }
+        "SmsMessageByLocale" => vec![
+            "".into(),
+            "{}".into(),
+            " { } ".into(),
+            r#"{"fr": "{code} est votre code {app}", "pt_BR": "{code}", "zh-Hant-TW": "验证码 {code}"}"#.into(),
+            format!(r#"{{"fr":"{{code}}{}"}}"#, r("é", 1494)),
+            "{\n\t\"de\" :\r\"{code}\"\n}".into(),
+            format!("{{{}}}", (0..40).map(|i| format!(r#""xx-{i}": "{{code}} {i}""#)).collect::<Vec<_>>().join(",")),
+        ],
         _ => return None,
     })
 }
@@ -442,6 +456,14 @@ fn values_the_parser_refuses_are_refused_by_the_template() {
         ("MetricsNamespace", "AWS/Cognito"),
         ("OtpLength", "6.0"),
         ("MaxSmsPerNumberPerHour", "5.5"),
+        ("PumpingBreakerMinSends", "20.0"),
+        ("SmsMaxPriceUsd", "0"),
+        ("SmsMaxPriceUsd", "0.00000"),
+        ("SmsMaxPriceUsd", "1000.5"),
+        ("SmsMessageByLocale", r#"{"fr": "pas de code"}"#),
+        ("SmsMessageByLocale", r#"{"f": "{code}"}"#),
+        ("SmsMessageByLocale", r#"{"fr": "{code}",}"#),
+        ("SmsMessageByLocale", "{\"fr\": \"{code}\"}\u{b}"),
     ] {
         let c = Constraints::of(name, &parameters(&t)[name]);
         assert!(!c.accepts(value), "{name}={value:?} is still accepted by the template");
@@ -623,7 +645,9 @@ fn a_protected_pools_failed_deletion_leaves_sign_in_working() {
     let before_pool = closure("UserPool", false);
     for id in &before_pool {
         let kind = r[id]["Type"].as_str().unwrap_or_default();
-        let not_needed_for_sign_in = kind == "AWS::CloudWatch::Alarm";
+        // Alarms, and the WAF web ACL's association: sign-in works without them (README,
+        // Deleting the stack, says they go).
+        let not_needed_for_sign_in = kind == "AWS::CloudWatch::Alarm" || kind == "AWS::WAFv2::WebACLAssociation";
         assert!(
             not_needed_for_sign_in || r[id]["DeletionPolicy"] == "Retain",
             "{id} ({kind}) is deleted before the protected pool refuses, and sign-in needs it: give it DeletionPolicy Retain"
@@ -731,4 +755,15 @@ fn every_scanner_suppression_is_justified() {
         }
     }
     assert!(skipped > 0);
+}
+
+/// A signed-in user may not move their account onto another number (README, Account lifecycle).
+#[test]
+fn users_cannot_write_their_phone_number() {
+    let t = template();
+    let client = &resources(&t)["UserPoolClient"]["Properties"];
+    let writable: Vec<&str> =
+        client["WriteAttributes"].as_array().expect("WriteAttributes").iter().filter_map(Value::as_str).collect();
+    assert!(!writable.is_empty());
+    assert!(!writable.iter().any(|a| a.starts_with("phone_number")), "{writable:?}");
 }

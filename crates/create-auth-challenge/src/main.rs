@@ -1,6 +1,6 @@
 //! Cognito's create auth challenge trigger; the rules live in [`sms_otp_core::triggers::create`].
-//! Links the AWS SDK: it sends the SMS through Amazon SNS, and checks the per-number SMS limit
-//! and lock in DynamoDB.
+//! Links the AWS SDK: it sends the SMS through Amazon SNS, and checks the per-number SMS limit,
+//! the lock and the destination prefix's breaker in DynamoDB.
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -8,6 +8,8 @@ use sms_otp_core::config::Trigger;
 use sms_otp_core::lockout::AnswerLedger;
 use sms_otp_core::lockout::dynamodb::DynamoDbLockout;
 use sms_otp_core::metrics::{self, Metrics};
+use sms_otp_core::pumping::PrefixLedger;
+use sms_otp_core::pumping::dynamodb::DynamoDbPrefixLedger;
 use sms_otp_core::send_limit::SendLimiter;
 use sms_otp_core::send_limit::dynamodb::{DynamoDbLimiter, Table};
 use sms_otp_core::sms::sns::SnsSender;
@@ -18,22 +20,30 @@ use sms_otp_core::{runtime, triggers};
 async fn main() -> Result<(), Error> {
     runtime::init_logging();
     let config = runtime::load_config(Trigger::CreateAuthChallenge)?;
+    runtime::log_sms_segments(&config);
     let sender = SnsSender::new(&config.sms);
     match config.send_limit_table.clone() {
         Some(table) => {
             let table = Table::new(table);
             let limiter = DynamoDbLimiter::new(table.clone(), config.per_number);
-            let ledger = DynamoDbLockout::new(table, config.lockout);
-            serve(&CreateContext::new(config, sender).with_send_limit(limiter).with_lockout(ledger)).await
+            let ledger = DynamoDbLockout::new(table.clone(), config.lockout);
+            let prefixes = DynamoDbPrefixLedger::new(table, config.breaker);
+            let ctx =
+                CreateContext::new(config, sender).with_send_limit(limiter).with_lockout(ledger).with_breaker(prefixes);
+            serve(&ctx).await
         }
         None => {
-            tracing::warn!("SEND_LIMIT_TABLE is not set: no per-number SMS limit nor lockout across sign-ins");
+            tracing::warn!(
+                "SEND_LIMIT_TABLE is not set: no per-number SMS limit, no lockout and no pumping breaker across sign-ins"
+            );
             serve(&CreateContext::new(config, sender)).await
         }
     }
 }
 
-async fn serve<L: SendLimiter, A: AnswerLedger>(ctx: &CreateContext<SnsSender, L, A>) -> Result<(), Error> {
+async fn serve<L: SendLimiter, A: AnswerLedger, P: PrefixLedger>(
+    ctx: &CreateContext<SnsSender, L, A, P>,
+) -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
         let user_pool_id = metrics::user_pool_id(&event.payload).to_owned();
         let mut counts = Metrics::default();

@@ -16,6 +16,14 @@ pub fn sms_messages(endpoint: &str, phone: &str) -> Result<Vec<String>, ClientEr
     Ok(texts)
 }
 
+/// Every SMS the emulator received for `phone`, as SNS got it: `Message`, `MessageAttributes`
+/// (`{"AWS.SNS.SMS.MaxPrice": {"DataType": "String", "StringValue": "0.05"}, ...}`), oldest first.
+pub fn sms_records(endpoint: &str, phone: &str) -> Result<Vec<Value>, ClientError> {
+    let body = inbox(endpoint, &format!("?phoneNumber={}", phone.replace('+', "%2B")))?;
+    let records = body["sms_messages"].as_object().and_then(|numbers| numbers.get(phone)).or(body.get(phone));
+    Ok(records.and_then(Value::as_array).cloned().unwrap_or_default())
+}
+
 /// Every SMS the emulator received, for every number: (number, text).
 pub fn all_sms(endpoint: &str) -> Result<Vec<(String, String)>, ClientError> {
     let body = inbox(endpoint, "")?;

@@ -1,6 +1,7 @@
 //! Cognito's verify auth challenge response trigger; the rules live in
 //! [`sms_otp_core::triggers::verify`]. Links the AWS SDK for one DynamoDB call per answer: the
-//! wrong-answer count per number across sign-ins ([`sms_otp_core::lockout`]).
+//! wrong-answer count per number across sign-ins ([`sms_otp_core::lockout`]), and a second for a
+//! correct one: its destination prefix's conversion ([`sms_otp_core::pumping`]).
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -9,6 +10,8 @@ use sms_otp_core::config::Trigger;
 use sms_otp_core::lockout::dynamodb::DynamoDbLockout;
 use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metrics::{self, Metrics};
+use sms_otp_core::pumping::dynamodb::DynamoDbPrefixLedger;
+use sms_otp_core::pumping::{NoBreaker, PrefixLedger};
 use sms_otp_core::runtime;
 use sms_otp_core::send_limit::dynamodb::Table;
 use sms_otp_core::triggers::{self, verify};
@@ -19,22 +22,24 @@ async fn main() -> Result<(), Error> {
     let config = runtime::load_config(Trigger::VerifyAuthChallenge)?;
     match config.send_limit_table.clone() {
         Some(table) => {
-            let ledger = DynamoDbLockout::new(Table::new(table), config.lockout);
-            serve(&config, &ledger).await
+            let table = Table::new(table);
+            let ledger = DynamoDbLockout::new(table.clone(), config.lockout);
+            let prefixes = DynamoDbPrefixLedger::new(table, config.breaker);
+            serve(&config, &ledger, &prefixes).await
         }
         None => {
             tracing::warn!("SEND_LIMIT_TABLE is not set: wrong answers are not counted across sign-ins (no lockout)");
-            serve(&config, &NoLockout).await
+            serve(&config, &NoLockout, &NoBreaker).await
         }
     }
 }
 
-async fn serve<A: AnswerLedger>(config: &Config, ledger: &A) -> Result<(), Error> {
+async fn serve<A: AnswerLedger, P: PrefixLedger>(config: &Config, ledger: &A, prefixes: &P) -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
         let user_pool_id = metrics::user_pool_id(&event.payload).to_owned();
         let mut counts = Metrics::default();
         let result = match triggers::from_json(event.payload) {
-            Ok(event) => verify::handle(event, config, ledger, runtime::unix_now(), &mut counts).await,
+            Ok(event) => verify::handle(event, config, ledger, prefixes, runtime::unix_now(), &mut counts).await,
             Err(e) => Err(e),
         };
         runtime::emit_metrics(&counts, config, &user_pool_id);

@@ -89,6 +89,11 @@ impl Stack {
         emulator::sms_messages(&self.endpoint, phone).expect("the emulator's SMS inbox")
     }
 
+    /// Every SMS the emulator received for `phone`, with what SNS was told (message attributes).
+    pub fn sms_records(&self, phone: &str) -> Vec<Value> {
+        emulator::sms_records(&self.endpoint, phone).expect("the emulator's SMS inbox")
+    }
+
     /// The code in the latest SMS to `phone`.
     pub fn latest_code(&self, phone: &str) -> String {
         let texts = self.sms(phone);
@@ -176,6 +181,25 @@ impl Stack {
         numbers
     }
 
+    /// Sets one attribute of the user signed up with `phone` (`AdminUpdateUserAttributes`, as the
+    /// app's backend would; a user's own `locale` they may also set themselves).
+    pub async fn set_user_attribute(&self, phone: &str, name: &str, value: &str) {
+        let cognito = aws_sdk_cognitoidentityprovider::Client::new(&self.sdk);
+        let attribute = aws_sdk_cognitoidentityprovider::types::AttributeType::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .expect("an attribute");
+        cognito
+            .admin_update_user_attributes()
+            .user_pool_id(&self.user_pool_id)
+            .username(phone)
+            .user_attributes(attribute)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("AdminUpdateUserAttributes {name}: {e:?}"));
+    }
+
     /// Every line the four functions wrote to CloudWatch Logs.
     pub async fn function_logs(&self) -> Vec<String> {
         let logs = aws_sdk_cloudwatchlogs::Client::new(&self.sdk);
@@ -201,6 +225,19 @@ impl Stack {
         let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         serde_json::from_str(&text).expect("sample events are JSON")
     }
+}
+
+/// The test numbers `make e2e` configures (`E2E_TEST_NUMBERS`, the deployed TEST_PHONE_NUMBERS;
+/// kept in one place, tools/e2e.sh): (number, fixed code), in order. Each test that uses one
+/// has its own, so a test that locks one cannot disturb another.
+pub fn test_numbers() -> Vec<(String, String)> {
+    let raw = std::env::var("E2E_TEST_NUMBERS").expect("E2E_TEST_NUMBERS=phone=code,..., set by make e2e");
+    raw.split(',')
+        .map(|entry| {
+            let (phone, code) = entry.split_once('=').expect("phone=code");
+            (phone.to_owned(), code.to_owned())
+        })
+        .collect()
 }
 
 /// The challenge in `step`, or a panic saying what came instead.

@@ -213,8 +213,7 @@ async fn send_limit_table_unreachable() {
         let stack = Stack::connect().await;
         assert!(stack.config.send_limit_table.is_some(), "make e2e deploys with the per-number limit");
         let url = nothing_listening().await;
-        sign_in_through_fault(&stack, "AWS_ENDPOINT_URL_DYNAMODB", &url, "could not check the per-number SMS limit")
-            .await;
+        sign_in_through_fault(&stack, "AWS_ENDPOINT_URL_DYNAMODB", &url, "could not check the per-number limits").await;
     })
     .await;
 }

@@ -40,8 +40,8 @@ async fn function_logs_hold_no_code_and_no_phone_number() {
         secrets.extend(emulator::code_in(&text, stack.config.otp_length));
         secrets.push(number);
     }
-    if let Ok(test_number) = std::env::var("E2E_TEST_NUMBER") {
-        secrets.extend(test_number.split('=').map(str::to_owned));
+    for (number, code) in e2e::test_numbers() {
+        secrets.extend([number, code]);
     }
     secrets.push("+33612345678".into());
     assert!(secrets.len() > 10, "expected the numbers and codes of a whole run, found {secrets:?}");

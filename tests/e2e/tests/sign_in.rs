@@ -173,7 +173,7 @@ async fn an_expired_code_is_refused() {
 #[ignore = "needs the local stack deployed by `make e2e`"]
 async fn a_test_number_gets_no_sms_and_its_fixed_code_signs_in() {
     let stack = Stack::connect().await;
-    let (phone, code) = e2e_test_number();
+    let (phone, code) = e2e::test_numbers()[0].clone();
     match stack.client.sign_up(&phone).await {
         Ok(_) | Err(ClientError::AlreadySignedUp) => {}
         Err(e) => panic!("sign-up of the test number: {e}"),
@@ -183,13 +183,6 @@ async fn a_test_number_gets_no_sms_and_its_fixed_code_signs_in() {
     tokens(stack.client.answer(&phone, &c.session, &code).await);
     assert_eq!(stack.sms(&phone).len(), before, "a test number never gets an SMS");
     assert_eq!(before, 0);
-}
-
-/// The test number `make e2e` configures (TEST_PHONE_NUMBERS); kept in one place, the Makefile.
-fn e2e_test_number() -> (String, String) {
-    let raw = std::env::var("E2E_TEST_NUMBER").expect("E2E_TEST_NUMBER=phone=code, set by make e2e");
-    let (phone, code) = raw.split_once('=').expect("phone=code");
-    (phone.to_owned(), code.to_owned())
 }
 
 /// The emulator answers unknown users with UserNotFoundException instead of running the

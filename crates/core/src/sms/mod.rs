@@ -5,6 +5,7 @@ use std::future::Future;
 
 use crate::phone::PhoneNumber;
 
+pub mod segments;
 #[cfg(feature = "aws")]
 pub mod sns;
 pub mod testing;

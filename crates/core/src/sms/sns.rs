@@ -27,6 +27,7 @@ pub struct SnsSender {
     client: OnceLock<aws_sdk_sns::Client>,
     sender_id: Option<String>,
     origination_number: Option<PhoneNumber>,
+    max_price_usd: Option<String>,
 }
 
 impl SnsSender {
@@ -37,6 +38,7 @@ impl SnsSender {
             client: OnceLock::new(),
             sender_id: settings.sender_id.clone(),
             origination_number: settings.origination_number.clone(),
+            max_price_usd: settings.max_price_usd.clone(),
         }
     }
 
@@ -69,6 +71,11 @@ impl SmsSender for SnsSender {
         if let Some(origination) = &self.origination_number {
             publish =
                 publish.message_attributes("AWS.MM.SMS.OriginationNumber", string_attribute(origination.expose())?);
+        }
+        // SNS does not send a message that would cost more than this (`SMS_MAX_PRICE_USD`):
+        // https://docs.aws.amazon.com/sns/latest/dg/sms_publish-to-phone.html
+        if let Some(max_price) = &self.max_price_usd {
+            publish = publish.message_attributes("AWS.SNS.SMS.MaxPrice", string_attribute(max_price)?);
         }
         publish.send().await.map(drop).map_err(|e| aws::classify(&e).into())
     }

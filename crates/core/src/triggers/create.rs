@@ -2,7 +2,8 @@
 //! code was drawn, and tell the client what it may know.
 //!
 //! Unknown users, numbers from countries no longer allowed, numbers past their per-number SMS
-//! limit ([`crate::send_limit`]) and locked numbers ([`crate::lockout`]) get a *withheld* round:
+//! limit ([`crate::send_limit`]), locked numbers ([`crate::lockout`]) and numbers whose
+//! destination prefix is paused or over its budget ([`crate::pumping`]) get a *withheld* round:
 //! the same state machine, the same public parameters, no SMS, a wait about as long as a real
 //! send, and a code that is never delivered and so can never win ([`challenge::answer_is_correct`]).
 //! The answers do not tell an attacker whether a number is registered, limited or locked. The
@@ -27,11 +28,12 @@ use crate::lockout::{AnswerLedger, Lock, NoLockout};
 use crate::message;
 use crate::metrics::{Metric, Metrics};
 use crate::phone::{self, PhoneNumber};
+use crate::pumping::{Admission, NoBreaker, Prefix, PrefixLedger, PrefixState};
 use crate::send_limit::{NoLimit, Reservation, SendLimiter};
 use crate::sms::SmsSender;
 
 /// Everything create needs across calls: built once at start-up.
-pub struct CreateContext<S, L = NoLimit, A = NoLockout> {
+pub struct CreateContext<S, L = NoLimit, A = NoLockout, P = NoBreaker> {
     pub config: Config,
     pub sender: S,
     /// SMS per number across sign-ins; [`NoLimit`] unless [`CreateContext::with_send_limit`].
@@ -39,6 +41,9 @@ pub struct CreateContext<S, L = NoLimit, A = NoLockout> {
     /// Wrong answers per number across sign-ins; [`NoLockout`] unless
     /// [`CreateContext::with_lockout`]. Create only asks whether a number is locked.
     pub ledger: A,
+    /// Sends and correct answers per destination prefix; [`NoBreaker`] unless
+    /// [`CreateContext::with_breaker`].
+    pub prefixes: P,
     decoy_delay: DecoyDelay,
 }
 
@@ -49,21 +54,29 @@ impl<S: SmsSender> CreateContext<S> {
 
     /// For tests: withheld rounds wait `initial` until a real send has been timed.
     pub fn with_decoy_delay(config: Config, sender: S, initial: Duration) -> Self {
-        Self { config, sender, limiter: NoLimit, ledger: NoLockout, decoy_delay: DecoyDelay::new(initial) }
+        let decoy_delay = DecoyDelay::new(initial);
+        Self { config, sender, limiter: NoLimit, ledger: NoLockout, prefixes: NoBreaker, decoy_delay }
     }
 }
 
-impl<S: SmsSender, L: SendLimiter, A: AnswerLedger> CreateContext<S, L, A> {
+impl<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedger> CreateContext<S, L, A, P> {
     /// The same context, counting every send against `limiter` first.
-    pub fn with_send_limit<M: SendLimiter>(self, limiter: M) -> CreateContext<S, M, A> {
-        let Self { config, sender, ledger, decoy_delay, .. } = self;
-        CreateContext { config, sender, limiter, ledger, decoy_delay }
+    pub fn with_send_limit<M: SendLimiter>(self, limiter: M) -> CreateContext<S, M, A, P> {
+        let Self { config, sender, ledger, prefixes, decoy_delay, .. } = self;
+        CreateContext { config, sender, limiter, ledger, prefixes, decoy_delay }
     }
 
     /// The same context, sending nothing to a number `ledger` says is locked.
-    pub fn with_lockout<B: AnswerLedger>(self, ledger: B) -> CreateContext<S, L, B> {
-        let Self { config, sender, limiter, decoy_delay, .. } = self;
-        CreateContext { config, sender, limiter, ledger, decoy_delay }
+    pub fn with_lockout<B: AnswerLedger>(self, ledger: B) -> CreateContext<S, L, B, P> {
+        let Self { config, sender, limiter, prefixes, decoy_delay, .. } = self;
+        CreateContext { config, sender, limiter, ledger, prefixes, decoy_delay }
+    }
+
+    /// The same context, counting sends per destination prefix in `prefixes` and sending
+    /// nothing to a paused prefix (or one over its budget).
+    pub fn with_breaker<Q: PrefixLedger>(self, prefixes: Q) -> CreateContext<S, L, A, Q> {
+        let Self { config, sender, limiter, ledger, decoy_delay, .. } = self;
+        CreateContext { config, sender, limiter, ledger, prefixes, decoy_delay }
     }
 }
 
@@ -87,6 +100,8 @@ enum WithheldReason {
     CountryBlocked,
     LimitReached,
     NumberLocked,
+    PrefixPaused,
+    PrefixOverBudget,
 }
 
 impl Recipient {
@@ -126,6 +141,14 @@ impl Recipient {
         !matches!(self, Self::Test(..))
     }
 
+    /// The prefix the breaker judges this recipient by: only a real SMS counts.
+    fn sms_prefix(&self) -> Option<Prefix> {
+        match self {
+            Self::Real(phone) => Some(Prefix::of(phone)),
+            _ => None,
+        }
+    }
+
     /// The same recipient, its code withheld for `why`.
     fn withheld(self, why: WithheldReason) -> Self {
         let masked = self.masked();
@@ -147,13 +170,15 @@ impl Recipient {
             Self::Withheld { why: WithheldReason::CountryBlocked, .. } => "country not allowed",
             Self::Withheld { why: WithheldReason::LimitReached, .. } => "per-number SMS limit reached",
             Self::Withheld { why: WithheldReason::NumberLocked, .. } => "number locked after wrong answers",
+            Self::Withheld { why: WithheldReason::PrefixPaused, .. } => "prefix paused by the pumping breaker",
+            Self::Withheld { why: WithheldReason::PrefixOverBudget, .. } => "prefix over its SMS budget",
         }
     }
 }
 
-pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger>(
+pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedger>(
     mut event: CreateEvent,
-    ctx: &CreateContext<S, L, A>,
+    ctx: &CreateContext<S, L, A, P>,
     now: u64,
     metrics: &mut Metrics,
 ) -> Result<CreateEvent, TriggerError> {
@@ -182,31 +207,60 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger>(
     let mut next = challenge::next_round(rounds.last().map(|r| &r.state), action, now, &limits, draw)?;
 
     if next.send {
+        let prefix = recipient.sms_prefix().filter(|_| config.breaker.is_on());
+        let mut window = None;
         if let Some(number) = recipient.number() {
             let log_error = |error: &_| {
                 tracing::error!(phone = %number, round = rounds.len(), %error, "per-number limits not checked; no SMS sent");
             };
-            // Both questions at once: one round trip, not two.
-            let (lock, reservation) = tokio::join!(ctx.ledger.lock_state(number, now), async {
-                if recipient.takes_send_slot() {
-                    ctx.limiter.reserve(number, now).await
-                } else {
-                    Ok(Reservation::Granted)
-                }
-            });
-            let (lock, reservation) = (lock.inspect_err(log_error)?, reservation.inspect_err(log_error)?);
+            // Every question at once: one round trip, not three.
+            let (lock, reservation, prefix_state) = tokio::join!(
+                ctx.ledger.lock_state(number, now),
+                async {
+                    if recipient.takes_send_slot() {
+                        ctx.limiter.reserve(number, now).await
+                    } else {
+                        Ok(Reservation::Granted)
+                    }
+                },
+                async {
+                    match &prefix {
+                        Some(prefix) => ctx.prefixes.state(prefix, now).await,
+                        None => Ok(PrefixState::default()),
+                    }
+                },
+            );
+            let (lock, reservation, prefix_state) = (
+                lock.inspect_err(log_error)?,
+                reservation.inspect_err(log_error)?,
+                prefix_state.inspect_err(log_error)?,
+            );
+            let admission = config.breaker.admits(&prefix_state, now);
+            window = Some(prefix_state.window);
             if lock == Lock::Locked {
                 metrics.count(Metric::RefusedWhileLocked);
                 recipient = recipient.withheld(WithheldReason::NumberLocked);
             } else if reservation == Reservation::Refused {
                 metrics.count(Metric::SendRefusedByLimit);
                 recipient = recipient.withheld(WithheldReason::LimitReached);
+            } else if admission != Admission::Open {
+                metrics.count(Metric::SendRefusedByPrefix);
+                let why = if admission == Admission::Paused {
+                    WithheldReason::PrefixPaused
+                } else {
+                    WithheldReason::PrefixOverBudget
+                };
+                if let Some(prefix) = &prefix {
+                    tracing::warn!(%prefix, reason = ?admission, "SMS withheld: the destination prefix is paused or over its budget");
+                }
+                recipient = recipient.withheld(why);
             }
         }
         match &recipient {
             Recipient::Real(phone) => {
+                let attributes = &event.request.user_attributes;
                 let text = message::render(
-                    &config.sms.template,
+                    config.sms.templates.for_locale(attributes.get("locale").map(String::as_str)),
                     &config.sms.app_name,
                     &next.state.code,
                     config.otp_ttl_seconds,
@@ -220,6 +274,9 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger>(
                 metrics.count(Metric::SmsSent);
                 ctx.decoy_delay.observe(started.elapsed());
                 next.mark_delivered();
+                if let (Some(prefix), Some(window)) = (&prefix, window) {
+                    count_send(ctx, prefix, window, now, metrics).await;
+                }
             }
             // The tester holds the fixed code.
             Recipient::Test(..) => next.mark_delivered(),
@@ -257,6 +314,41 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger>(
     response.private_challenge_parameters = private::encode(&answerable);
     response.challenge_metadata = Some(next.state.encode());
     Ok(event)
+}
+
+/// Counts an SMS that went out to `prefix` and trips the breaker if the prefix's window, this
+/// send included, shows many codes and few answered. The code has gone out by now, so a failure
+/// to count is logged, not handed to the client.
+async fn count_send<S, L, A, P: PrefixLedger>(
+    ctx: &CreateContext<S, L, A, P>,
+    prefix: &Prefix,
+    before: crate::pumping::WindowCounts,
+    now: u64,
+    metrics: &mut Metrics,
+) {
+    let policy = &ctx.config.breaker;
+    if let Err(error) = ctx.prefixes.record_send(prefix, now).await {
+        tracing::error!(%prefix, %error, "SMS to the prefix not counted");
+        return;
+    }
+    let window = crate::pumping::WindowCounts { sends: before.sends + 1, ..before };
+    if !policy.trips(&window) {
+        return;
+    }
+    match ctx.prefixes.pause(prefix, now, now.saturating_add(policy.pause_seconds)).await {
+        Ok(true) => {
+            metrics.count(Metric::PrefixPaused);
+            tracing::warn!(
+                %prefix,
+                sends = window.sends,
+                correct = window.correct,
+                pause_seconds = policy.pause_seconds,
+                "SMS pumping breaker tripped: many codes to this prefix, few answered; sends to it paused"
+            );
+        }
+        Ok(false) => {}
+        Err(error) => tracing::error!(%prefix, %error, "SMS pumping breaker tripped but the pause was not stored"),
+    }
 }
 
 /// How long a withheld round waits: a running average of real SNS sends in this process, so an
@@ -378,5 +470,81 @@ mod decoy_tests {
         let mut metrics = Metrics::default();
         handle(event(true), &ctx, now, &mut metrics).await.expect("a decoy round");
         assert_eq!(metrics.get(Metric::SendRefusedByLimit), 1);
+    }
+
+    /// The one rule, reason by reason: a round whose code did not go out is won by no answer,
+    /// not even its own code, and sends nothing.
+    #[tokio::test(start_paused = true)]
+    async fn every_reason_to_withhold_a_code_makes_a_round_no_answer_wins() {
+        use crate::lockout::testing::InMemoryLockout;
+        use crate::send_limit::PerNumberLimits;
+        use crate::send_limit::testing::InMemoryLimiter;
+        use crate::triggers::verify;
+
+        let now = 1_763_700_000;
+        let phone = PhoneNumber::parse("+15555550100").expect("a number");
+        let only_us = Config::from_lookup(|v| (v == "ALLOWED_COUNTRY_CODES").then(|| "44".to_owned())).expect("valid");
+        let locked = InMemoryLockout::new(Config::default().lockout);
+        locked.lock_until(&phone, now + 60);
+        let cases: [(&str, bool, Config, PerNumberLimits, InMemoryLockout); 4] = [
+            (
+                "unknown user",
+                true,
+                Config::default(),
+                PerNumberLimits { per_hour: 5, per_day: 10 },
+                InMemoryLockout::new(Config::default().lockout),
+            ),
+            (
+                "country not allowed",
+                false,
+                only_us,
+                PerNumberLimits { per_hour: 5, per_day: 10 },
+                InMemoryLockout::new(Config::default().lockout),
+            ),
+            (
+                "per-number limit",
+                false,
+                Config::default(),
+                PerNumberLimits { per_hour: 0, per_day: 0 },
+                InMemoryLockout::new(Config::default().lockout),
+            ),
+            ("locked number", false, Config::default(), PerNumberLimits { per_hour: 5, per_day: 10 }, locked),
+        ];
+        for (why, unknown, config, limits, ledger) in cases {
+            let ctx = CreateContext::with_decoy_delay(config, RecordingSender::new(), Duration::ZERO)
+                .with_send_limit(InMemoryLimiter::new(limits))
+                .with_lockout(ledger);
+            let round = handle(event(unknown), &ctx, now, &mut Metrics::default()).await.expect("a round");
+            assert!(ctx.sender.sent().is_empty(), "{why}: an SMS went out");
+            let private = &round.response.private_challenge_parameters;
+            assert_eq!(private["delivered"], "false", "{why}");
+            let code = private["code"].clone();
+            let mut answer: aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallenge =
+                serde_json::from_value(serde_json::json!({
+                    "userName": "+15555550100",
+                    "callerContext": {"awsSdkVersion": "x", "clientId": "c"},
+                    "request": {
+                        "userAttributes": event(unknown).request.user_attributes,
+                        "privateChallengeParameters": private,
+                        "challengeAnswer": code,
+                        "userNotFound": unknown
+                    },
+                    "response": {}
+                }))
+                .expect("a verify event");
+            // Even with the lock lifted and the limit gone by the time the answer comes.
+            let open = InMemoryLockout::new(Config::default().lockout);
+            answer = verify::handle(
+                answer,
+                &ctx.config,
+                &open,
+                &crate::pumping::NoBreaker,
+                now + 1,
+                &mut Metrics::default(),
+            )
+            .await
+            .expect("answered");
+            assert!(!answer.response.answer_correct, "{why}: the round was won by its own code");
+        }
     }
 }

@@ -5,7 +5,9 @@
 //!
 //! Every answer for a number is also counted across sign-ins: a wrong one adds to the number's
 //! count (and may lock it), a correct one resets it. Unknown users' answers are counted against
-//! the number they typed, so the lock behaves the same for registered and unknown numbers.
+//! the number they typed, so the lock behaves the same for registered and unknown numbers. An
+//! accepted answer also counts for its destination prefix ([`crate::pumping`]): the conversion
+//! the SMS pumping breaker watches.
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallenge as VerifyEvent;
 use serde_json::Value;
@@ -16,11 +18,13 @@ use crate::config::Config;
 use crate::lockout::{AnswerLedger, Lock, WrongAnswer};
 use crate::metrics::{Metric, Metrics};
 use crate::phone::PhoneNumber;
+use crate::pumping::{Prefix, PrefixLedger};
 
-pub async fn handle<A: AnswerLedger>(
+pub async fn handle<A: AnswerLedger, P: PrefixLedger>(
     mut event: VerifyEvent,
     config: &Config,
     ledger: &A,
+    prefixes: &P,
     now: u64,
     metrics: &mut Metrics,
 ) -> Result<VerifyEvent, TriggerError> {
@@ -52,6 +56,13 @@ pub async fn handle<A: AnswerLedger>(
                 None => wins,
             };
             metrics.count(if correct { Metric::AnswerCorrect } else { Metric::AnswerWrong });
+            if let Some(number) = number.filter(|_| correct && config.breaker.is_on()) {
+                let prefix = Prefix::of(&number);
+                // The user is in; a failure to count is the breaker's loss, not theirs.
+                if let Err(error) = prefixes.record_correct(&prefix, now).await {
+                    tracing::error!(%prefix, %error, "correct answer not counted for the prefix");
+                }
+            }
             correct
         }
     };

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use sms_otp_core::Config;
 use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metrics::Metrics;
+use sms_otp_core::pumping::{NoBreaker, PrefixLedger};
 use sms_otp_core::send_limit::SendLimiter;
 use sms_otp_core::sms::testing::RecordingSender;
 use sms_otp_core::triggers::create::CreateContext;
@@ -46,16 +47,16 @@ fn attributes(phone: Option<&str>) -> Value {
 }
 
 /// The deployment under test: create's context, and the metric lines every invocation wrote.
-pub struct Deployment<L, A = NoLockout> {
+pub struct Deployment<L, A = NoLockout, P = NoBreaker> {
     /// Create's context; verify counts answers in its `ledger` too.
-    pub ctx: CreateContext<RecordingSender, L, A>,
+    pub ctx: CreateContext<RecordingSender, L, A, P>,
     /// One CloudWatch embedded-metric line per invocation that counted something.
     pub metric_lines: RefCell<Vec<String>>,
     runtime: tokio::runtime::Runtime,
 }
 
-impl<L: SendLimiter, A: AnswerLedger> Deployment<L, A> {
-    pub fn new(ctx: CreateContext<RecordingSender, L, A>) -> Self {
+impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger> Deployment<L, A, P> {
+    pub fn new(ctx: CreateContext<RecordingSender, L, A, P>) -> Self {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
         Self { ctx, metric_lines: RefCell::default(), runtime }
     }
@@ -87,14 +88,14 @@ impl<L: SendLimiter, A: AnswerLedger> Deployment<L, A> {
     }
 
     /// A new sign-in for `phone`; `known` says whether the pool has that user.
-    pub fn sign_in<'a>(&'a self, phone: &'a str, known: bool) -> Flow<'a, L, A> {
+    pub fn sign_in<'a>(&'a self, phone: &'a str, known: bool) -> Flow<'a, L, A, P> {
         Flow { deployment: self, phone, known, rounds: Vec::new(), codes: Vec::new() }
     }
 }
 
 /// One sign-in under way.
-pub struct Flow<'a, L, A> {
-    deployment: &'a Deployment<L, A>,
+pub struct Flow<'a, L, A, P> {
+    deployment: &'a Deployment<L, A, P>,
     phone: &'a str,
     known: bool,
     rounds: Vec<(String, bool)>,
@@ -102,7 +103,7 @@ pub struct Flow<'a, L, A> {
     pub codes: Vec<String>,
 }
 
-impl<L: SendLimiter, A: AnswerLedger> Flow<'_, L, A> {
+impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger> Flow<'_, L, A, P> {
     fn attrs(&self) -> Value {
         attributes(self.known.then_some(self.phone))
     }
@@ -163,6 +164,7 @@ impl<L: SendLimiter, A: AnswerLedger> Flow<'_, L, A> {
             serde_json::from_value(event).expect("verify event"),
             d.config(),
             &d.ctx.ledger,
+            &d.ctx.prefixes,
             now,
             &mut metrics,
         ));

@@ -1,0 +1,215 @@
+//! Brute force across sign-ins, tried as an attacker would, through the real template on the
+//! local stack (`make e2e` deploys MaxFailedAnswersPerNumber=3, MaxAttempts=2).
+//!
+//! - A round whose code was not delivered (here: past the per-number SMS limit) can never be
+//!   won, not even with its own code.
+//! - Wrong answers are counted per number across sign-ins; at the budget the number locks: its
+//!   test code and a real SMS code sent before the lock both fail, and it gets no SMS.
+//! - A user who gets the code right after typos never locks.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use e2e::{Stack, tokens};
+use serde_json::{Value, json};
+use signin_client::{ClientError, Step};
+use sms_otp_core::lockout::dynamodb::ANSWERS_DAY;
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("a clock after 1970").as_secs()
+}
+
+/// An answer that is not the code (and not a resend).
+fn typo(code: &str) -> String {
+    code.chars().map(|c| if c == '9' { '0' } else { char::from(c as u8 + 1) }).collect()
+}
+
+/// Whether `step` ended the sign-in without tokens (Cognito's NotAuthorized).
+fn refused(step: &Result<Step, ClientError>) -> bool {
+    matches!(step, Err(ClientError::NotAuthorized(_)))
+}
+
+/// Answers wrongly until this sign-in ends; returns how many wrong answers it took.
+async fn typos_until_the_end(stack: &Stack, phone: &str, code: &str) -> u32 {
+    let mut c = stack.start(phone).await;
+    for n in 1.. {
+        match stack.client.answer(phone, &c.session, &typo(code)).await {
+            Ok(Step::Challenge(next)) => c = next,
+            Err(ClientError::NotAuthorized(_)) => return n,
+            other => panic!("a wrong answer got {other:?}"),
+        }
+    }
+    unreachable!()
+}
+
+/// The number's wrong-answer record in the per-number table (`day` = 0), if any.
+async fn answer_record(stack: &Stack, phone: &str) -> Option<std::collections::HashMap<String, AttributeValue>> {
+    let table = stack.config.send_limit_table.clone().expect("make e2e deploys with the per-number table");
+    aws_sdk_dynamodb::Client::new(stack.sdk())
+        .get_item()
+        .table_name(table)
+        .key("phone", AttributeValue::S(phone.to_owned()))
+        .key("day", AttributeValue::N(ANSWERS_DAY.to_string()))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("GetItem")
+        .item
+}
+
+/// What an operator does to lift a lock (README, Operations): delete the number's record.
+async fn lift_lock(stack: &Stack, phone: &str) {
+    let table = stack.config.send_limit_table.clone().expect("the per-number table");
+    aws_sdk_dynamodb::Client::new(stack.sdk())
+        .delete_item()
+        .table_name(table)
+        .key("phone", AttributeValue::S(phone.to_owned()))
+        .key("day", AttributeValue::N(ANSWERS_DAY.to_string()))
+        .send()
+        .await
+        .expect("DeleteItem");
+}
+
+fn create_event(phone: &str) -> Value {
+    let mut event = Stack::sample_event("create-auth-challenge/first-call.json");
+    event["request"]["userAttributes"]["phone_number"] = json!(phone);
+    event
+}
+
+fn verify_event(phone: &str, private: &Value, answer: &str) -> Value {
+    let mut event = Stack::sample_event("verify-auth-challenge/correct.json");
+    event["request"]["userAttributes"]["phone_number"] = json!(phone);
+    event["request"]["privateChallengeParameters"] = private.clone();
+    event["request"]["challengeAnswer"] = json!(answer);
+    event
+}
+
+/// Past the hourly limit a sign-in looks the same and sends nothing (tests/send_limit.rs); here:
+/// the round's own code, straight from the deployed create function, does not win it.
+#[tokio::test]
+#[ignore = "needs the local stack deployed by `make e2e`"]
+async fn a_round_past_the_sms_limit_is_won_by_no_answer_not_even_its_own_code() {
+    let stack = Stack::connect().await;
+    let phone = Stack::new_phone();
+    stack.sign_up(&phone).await;
+    for _ in 0..stack.config.per_number.per_hour {
+        stack.start(&phone).await;
+    }
+    let sent = stack.sms(&phone).len();
+    let last_code = stack.latest_code(&phone);
+
+    let round = stack.invoke("CreateAuthChallengeFunction", create_event(&phone)).await.expect("a round");
+    let private = &round["response"]["privateChallengeParameters"];
+    assert_eq!(private["delivered"], "false", "past the limit: {round}");
+    assert_eq!(stack.sms(&phone).len(), sent, "no SMS past the limit");
+    let own_code = private["code"].as_str().expect("a code");
+    let verified =
+        stack.invoke("VerifyAuthChallengeFunction", verify_event(&phone, private, own_code)).await.expect("answered");
+    assert_eq!(verified["response"]["answerCorrect"], false, "a withheld round was won by its own code");
+
+    // Through Cognito: a sign-in past the limit gives no tokens for the code the user holds.
+    let c = stack.start(&phone).await;
+    let step = stack.client.answer(&phone, &c.session, &last_code).await;
+    assert!(!matches!(step, Ok(Step::SignedIn(_))), "tokens past the limit");
+    assert_eq!(stack.sms(&phone).len(), sent);
+    lift_lock(&stack, &phone).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack deployed by `make e2e`"]
+async fn a_test_number_locks_after_its_budget_and_then_its_fixed_code_fails() {
+    let stack = Stack::connect().await;
+    let budget = stack.config.lockout.max_failed_answers;
+    assert!(budget <= 4, "make e2e deploys a low wrong-answer budget; got {budget}");
+    let (phone, code) = e2e::test_numbers()[1].clone();
+    match stack.client.sign_up(&phone).await {
+        Ok(_) | Err(ClientError::AlreadySignedUp) => {}
+        Err(e) => panic!("sign-up of the test number: {e}"),
+    }
+    lift_lock(&stack, &phone).await;
+
+    // Sign-in after sign-in, each ended by the per-sign-in limit, until the budget is spent.
+    let mut wrong = 0;
+    while wrong < budget {
+        wrong += typos_until_the_end(&stack, &phone, &code).await;
+    }
+    let record = answer_record(&stack, &phone).await.expect("a record for the locked number");
+    let locked_until = record.get("lockedUntil").and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<u64>().ok());
+    let expected = now() + stack.config.lockout.lockout_seconds;
+    assert!(locked_until.is_some_and(|t| t + 30 >= expected && t <= expected), "{record:?}");
+
+    // Locked: the fixed code, in a fresh sign-in that looks like any other, gives no tokens.
+    let c = stack.start(&phone).await;
+    assert_eq!(c.number("attemptsLeft"), Some(u64::from(stack.config.max_attempts)));
+    let step = stack.client.answer(&phone, &c.session, &code).await;
+    match step {
+        Ok(Step::Challenge(next)) => {
+            assert_eq!(next.number("attemptsLeft"), Some(u64::from(stack.config.max_attempts) - 1), "refused");
+        }
+        other => assert!(refused(&other), "the fixed code of a locked number got {other:?}"),
+    }
+
+    // An operator lifts the lock: the fixed code works again.
+    lift_lock(&stack, &phone).await;
+    let c = stack.start(&phone).await;
+    tokens(stack.client.answer(&phone, &c.session, &code).await);
+    assert!(answer_record(&stack, &phone).await.is_none(), "a correct answer resets the count");
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack deployed by `make e2e`"]
+async fn a_real_numbers_fresh_code_fails_while_locked_and_no_sms_goes_out() {
+    let stack = Stack::connect().await;
+    let budget = stack.config.lockout.max_failed_answers;
+    assert!(budget <= 4 && stack.config.per_number.per_hour >= 3, "make e2e's limits");
+    let phone = Stack::new_phone();
+    stack.sign_up(&phone).await;
+
+    // The victim's sign-in: a code delivered by SMS, not answered yet.
+    let victim = stack.start(&phone).await;
+    let fresh_code = stack.latest_code(&phone);
+
+    // The attacker's sign-ins for the same number spend its budget of wrong answers.
+    let mut wrong = 0;
+    while wrong < budget {
+        wrong += typos_until_the_end(&stack, &phone, &fresh_code).await;
+    }
+    let sent = stack.sms(&phone).len();
+
+    // The right code, in time, in its own sign-in: refused while the number is locked.
+    let step = stack.client.answer(&phone, &victim.session, &fresh_code).await;
+    match &step {
+        Ok(Step::Challenge(next)) => {
+            assert_eq!(next.number("attemptsLeft"), Some(u64::from(stack.config.max_attempts) - 1))
+        }
+        other => assert!(refused(other), "the fresh code of a locked number got {other:?}"),
+    }
+
+    // A new sign-in while locked looks like any other and sends nothing.
+    let c = stack.start(&phone).await;
+    assert_eq!(c.parameters.get("maskedPhoneNumber"), victim.parameters.get("maskedPhoneNumber"));
+    assert_eq!(c.number("attemptsLeft"), Some(u64::from(stack.config.max_attempts)));
+    assert_eq!(stack.sms(&phone).len(), sent, "an SMS to a locked number");
+    let sent_before_lock = stack.sms(&phone).len();
+    assert!(sent_before_lock < stack.config.per_number.per_hour as usize, "the SMS limit was not what held it back");
+    lift_lock(&stack, &phone).await;
+}
+
+#[tokio::test]
+#[ignore = "needs the local stack deployed by `make e2e`"]
+async fn nine_sign_ins_each_right_after_two_typos_never_lock() {
+    let stack = Stack::connect().await;
+    let budget = stack.config.lockout.max_failed_answers;
+    let (phone, code) = e2e::test_numbers()[2].clone();
+    match stack.client.sign_up(&phone).await {
+        Ok(_) | Err(ClientError::AlreadySignedUp) => {}
+        Err(e) => panic!("sign-up of the test number: {e}"),
+    }
+    lift_lock(&stack, &phone).await;
+    for round in 1..=9 {
+        // Two typos: with MaxAttempts=2 they end that sign-in; the count is now 2 of `budget`.
+        let wrong = typos_until_the_end(&stack, &phone, &code).await;
+        assert!(wrong < budget, "round {round}: {wrong} typos reach the budget {budget} on their own");
+        let c = stack.start(&phone).await;
+        tokens(stack.client.answer(&phone, &c.session, &code).await);
+    }
+    assert!(answer_record(&stack, &phone).await.is_none(), "the last correct answer reset the count");
+}
