@@ -8,7 +8,8 @@
 //!   clock (`expiresAt`, `expiresInSeconds`, `resendInSeconds`) are not compared: the handler
 //!   tests pin the clock, a process cannot; nor are the few events whose outcome follows it;
 //! - expectations that need a fault or a state the harness does not fake (a failing SMS, a
-//!   reached or unreachable per-number limit, a locked number) only need an answer.
+//!   reached or unreachable per-number limit, a locked number, a paused prefix: [`FAKED`]) only
+//!   need an answer.
 //!
 //! ```text
 //! bench run-events [--build-dir .aws-sam/build] [--wrapper "qemu-aarch64 -L /usr/aarch64-linux-gnu"]
@@ -28,6 +29,11 @@ const FUNCTIONS: [(&str, &str); 4] = [
     ("create-auth-challenge", "CreateAuthChallengeFunction"),
     ("verify-auth-challenge", "VerifyAuthChallengeFunction"),
 ];
+
+/// Expectation keys that set up a fault or a stored state the harness does not fake (see
+/// crates/core/tests/events.rs): such events need only an answer. A new key of that kind goes
+/// here.
+const FAKED: [&str; 4] = ["smsFails", "sendLimit", "lockout", "prefix"];
 
 /// Fields whose value follows the clock (the metadata holds the code's issue time).
 const CLOCK_FIELDS: [&str; 4] = ["expiresAt", "expiresInSeconds", "resendInSeconds", "challengeMetadata"];
@@ -87,8 +93,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 }
             };
             answered += 1;
-            let faked =
-                ["smsFails", "sendLimit", "lockout"].iter().any(|k| expected.get(k).is_some_and(|v| v != false));
+            let faked = FAKED.iter().any(|k| expected.get(k).is_some_and(|v| v != false));
             if faked || CLOCK_EVENTS.contains(&format!("{binary}/{name}").as_str()) {
                 continue;
             }
