@@ -63,7 +63,9 @@ build-local: tools ## sam build for this machine's architecture, into .aws-sam/b
 deploy-local: tools ## sam build for this machine and sam deploy onto the local emulator
 	LOCAL_STACK_NAME=$(STACK) tools/local-deploy.sh $(LOCAL_PARAMS)
 
-smoke: ## After a deploy: invoke each function of STACK with a harmless event (LOCAL=1: the local emulator)
+# make smoke: the local emulator for the local demo's stack, else the AWS account of your shell.
+LOCAL ?= $(if $(filter sms-passwordless-local,$(STACK)),1,)
+smoke: ## After a deploy: each function of STACK starts and answers a harmless event (LOCAL=1: the local emulator)
 	LOCAL=$(LOCAL) tools/smoke.sh $(STACK)
 
 demo: deploy-local ## The main job: local stack up, template deployed, a phone number signed up and in
