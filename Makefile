@@ -10,13 +10,15 @@ DEMO_PHONE ?= +15555550100
 # The demo signs the same number in again and again; at the default 5 SMS an hour the sixth run
 # would get no code. (make e2e deploys its own stack with the limit at 3 and tests it.)
 LOCAL_PARAMS ?= MaxSmsPerNumberPerHour=30 MaxSmsPerNumberPerDay=200
+# npm audit of web/ fails at and above this severity (make web-audit; README, The sign-in page).
+WEB_AUDIT_LEVEL ?= moderate
 
-.PHONY: help test lint unit sdk-only-in-create template-lint arm64 build-arm64 e2e smoke tools up down build-local deploy-local demo bench cost fuzz
+.PHONY: help test lint unit sdk-only-in-create template-lint arm64 build-arm64 web-unit e2e smoke tools up down build-local deploy-local demo web web-audit bench cost fuzz
 
 help: ## List the jobs
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-test: lint sdk-only-in-create unit template-lint arm64 e2e ## Every test: lints, unit and handler tests, template lint and policy scan, the arm64 build under qemu, end-to-end through the local stack
+test: lint sdk-only-in-create unit template-lint arm64 web-unit e2e ## Every test: lints, unit and handler tests, template lint and policy scan, the arm64 build under qemu, the sign-in page's unit tests, end-to-end through the local stack (with the browser test)
 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	cargo fmt --all -- --check
@@ -45,7 +47,11 @@ build-arm64: tools ## sam build for arm64 (the template's default) into .aws-sam
 arm64: build-arm64 ## The arm64 bootstraps under qemu-user: every sample event answered as expected (installs qemu-user)
 	tools/arm64.sh run
 
-e2e: tools ## End-to-end tests: deploy onto the local stack, sign in for real, clean up
+web-unit: ## The sign-in page (web/): npm ci, type check, unit tests of its sign-in and phone modules
+	tools/web-deps.sh
+	cd web && node_modules/.bin/tsc --noEmit && NO_COLOR=1 node_modules/.bin/vitest run
+
+e2e: tools ## End-to-end tests: deploy onto the local stack, sign in for real (Rust client, then the page in headless Chromium), clean up
 	tools/e2e.sh
 
 tools: ## Install the pinned tools into .venv/ (idempotent)
@@ -69,10 +75,24 @@ smoke: ## After a deploy: each function of STACK starts and answers a harmless e
 	LOCAL=$(LOCAL) tools/smoke.sh $(STACK)
 
 demo: deploy-local ## The main job: local stack up, template deployed, a phone number signed up and in
-	source tools/local-env.sh && cargo run -q -p signin-client --bin signin -- --stack-name $(STACK) demo --phone '$(DEMO_PHONE)'
+	source tools/local-env.sh && cargo run -q -p signin-client --bin signin -- --stack-name $(STACK) demo --phone '$(DEMO_PHONE)' --sms-inbox "$$AWS_ENDPOINT_URL"
+	@printf '\nThe sign-in page, against this stack: make web   (then open http://127.0.0.1:5173)\n'
 
-bench: build-local build-arm64 ## Benchmark the release bootstraps against the budgets and a Python baseline (and arm64 sizes)
+web: tools ## The sign-in page at http://127.0.0.1:5173 against the local stack (deploys it first if needed)
+	LOCAL_STACK_NAME=$(STACK) tools/web.sh $(LOCAL_PARAMS)
+
+web-audit: ## npm audit of web/'s packages, failing at the level the README states
+	cd web && npm audit --audit-level=$(WEB_AUDIT_LEVEL)
+
+bench: build-local build-arm64 bench/node/node_modules/.installed ## Benchmark the release bootstraps against the budgets, a Node.js peer and a Python baseline (and the arm64 sizes)
 	cargo run -q --release -p bench -- $(BENCH_ARGS)
+
+# The Node.js peer's packages, exactly as bench/node/package-lock.json pins them (npm ci), again
+# only when the lock changes. aws-lambda-ric is optional: it compiles a native addon (cmake,
+# autoconf, automake, libtool, g++); without it the benchmark runs the peers under loop.mjs.
+bench/node/node_modules/.installed: bench/node/package-lock.json bench/node/package.json
+	cd bench/node && npm ci --no-audit --no-fund
+	touch $@
 
 cost: ## Monthly cost of N sign-ins, this project vs Cognito Essentials, and of SMS pumping (COST_ARGS, e.g. --mau 50000)
 	@segments=$$(cargo run -q -p sms-otp-core --example sms_segments) && \

@@ -142,16 +142,17 @@ class Timing:
     first_invoke: float
 
 
-# README.md "Performance" (make bench, local Lambda Runtime API harness, 2,000 warm invokes, 20
-# starts). They include the harness's loopback round trip, and create's include a DynamoDB
-# UpdateItem and an SNS Publish to a local endpoint (0.034 ms each), so they overstate a little.
+# README.md "Performance" (make bench, local Lambda Runtime API harness, 2,000 warm invokes, 50
+# starts, issue #16's run). They include the harness's loopback round trip, and create's include a
+# DynamoDB UpdateItem and an SNS Publish to a local endpoint (0.013 ms each), so they overstate a
+# little. Create's first invoke is about 1 ms since it stopped loading the system's TLS roots
+# (10.7 ms before, on a busier machine).
 MEASURED_MS = {
-    "pre-sign-up": Timing(0.241, 1.810, 0.281),
-    "define-auth-challenge": Timing(0.211, 1.989, 0.263),
-    "create-auth-challenge": Timing(0.937, 2.626, 10.7),
-    "verify-auth-challenge": Timing(0.221, 1.883, 0.232),
+    "pre-sign-up": Timing(0.028, 1.083, 0.114),
+    "define-auth-challenge": Timing(0.029, 1.033, 0.090),
+    "create-auth-challenge": Timing(0.178, 1.383, 0.952),
+    "verify-auth-challenge": Timing(0.030, 1.067, 0.094),
 }
-
 
 def billed_ms(duration_ms: float) -> int:
     """Lambda bills each invocation's duration rounded up to the next whole ms, 1 ms at least.

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end tests: deploy template.yaml onto the local emulator with limits low enough to act
 # before the emulator's own 3-round cap (and a per-number limit low enough to reach), run
-# tests/e2e against it, then clean up: the stack is deleted, and the emulator stopped if this
-# script started it.
+# tests/e2e and the sign-in page's browser test (web/tests/browser.mjs) against it, then clean
+# up: the stack is deleted, and the emulator stopped if this script started it.
 #
 #   tools/e2e.sh            (make e2e)
 set -euo pipefail
@@ -27,6 +27,11 @@ params=(
   "TestPhoneNumbers=$E2E_TEST_NUMBERS"
   LogLevel=DEBUG
 )
+# A number from a country outside AllowedCountryCodes: the browser test expects its sign-up refused.
+export WEB_TEST_REFUSED_NUMBER="+33612345678"
+
+# The browser test's packages and Debian's chromium (skipped when already there).
+tools/web-deps.sh --browser
 
 started_here=0
 if ! tools/local-stack.sh status >/dev/null 2>&1; then
@@ -49,6 +54,9 @@ LOCAL=1 tools/smoke.sh "$LOCAL_STACK_NAME"
 # `--workspace` keeps the features (and so the build) of `make unit`.
 # The scenarios wait for cooldowns and one expiry; they are I/O-bound, so run them side by side.
 cargo test --workspace --test sign_in --test send_limit --test lockout -- --ignored --test-threads 8
+# The sign-in page (web/) in headless Chromium against the same stack: built with its outputs,
+# served on 127.0.0.1, codes from the emulator's inbox (tools/web-deps.sh --browser installs it).
+(cd web && node tests/browser.mjs)
 # The fault and pumping cases change the stack's create function (its endpoints, the breaker's
 # threshold; the breaker is deployed above with a threshold the other tests cannot reach): alone,
 # one at a time.

@@ -8,7 +8,8 @@
 #
 # Starts ministack if needed (tools/local-stack.sh up), runs `sam build --config-env local` and
 # `sam deploy --config-env local`, then writes the stack outputs to .local/stack-outputs.env:
-#   USER_POOL_ID=...  USER_POOL_CLIENT_ID=...  AWS_REGION=...  AWS_ENDPOINT_URL=...
+#   STACK_NAME=...  USER_POOL_ID=...  USER_POOL_CLIENT_ID=...  AWS_REGION=...  AWS_ENDPOINT_URL=...
+#   WEBOTP_DOMAIN=...  (empty unless the stack sets WebOtpDomain)
 # LOCAL_STACK_NAME overrides the stack name (default sms-passwordless-local).
 set -euo pipefail
 
@@ -57,23 +58,29 @@ say "sam deploy --stack-name $stack ($overrides)"
 sam deploy --config-env local --stack-name "$stack" --parameter-overrides "$overrides"
 
 out() {
-  aws cloudformation describe-stacks --stack-name "$stack" \
-    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
+  local value
+  value="$(aws cloudformation describe-stacks --stack-name "$stack" \
+    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text)"
+  # An output whose condition is false is absent: the CLI prints nothing or None.
+  if [ "$value" = None ]; then value=""; fi
+  printf '%s' "$value"
 }
 # The emulator's CloudFormation ignores a table's TimeToLiveSpecification (ministack 1.5.33);
 # turn TTL on as template.yaml asks, so expired per-number counts are swept locally too.
 table="$(out SendLimitTableName)"
-if [ -n "$table" ] && [ "$table" != None ]; then
+if [ -n "$table" ]; then
   aws dynamodb update-time-to-live --table-name "$table" \
     --time-to-live-specification Enabled=true,AttributeName=expiresAt >/dev/null
 fi
 
 mkdir -p .local
 {
+  echo "STACK_NAME=$stack"
   echo "USER_POOL_ID=$(out UserPoolId)"
   echo "USER_POOL_CLIENT_ID=$(out UserPoolClientId)"
   echo "AWS_REGION=$(out Region)"
   echo "AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL"
+  echo "WEBOTP_DOMAIN=$(out WebOtpDomain)"
 } > .local/stack-outputs.env
 say "stack $stack deployed; outputs in .local/stack-outputs.env:"
 cat .local/stack-outputs.env

@@ -4,23 +4,24 @@
 //! driver; the driver decides when `/next` is answered, so it knows to the microsecond when an
 //! event left and when its response arrived.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::http::{self, Connection};
+use crate::http::{self, Acceptors, Connection};
 
 const API: &str = "/2018-06-01/runtime";
 /// Longest wait for the function to ask for an event or answer one.
 const PATIENCE: Duration = Duration::from_secs(10);
 
 enum Message {
-    /// `GET /invocation/next`: send the event down `reply`.
+    /// `GET /invocation/next`: the driver writes the event on `writer` itself, so the time it
+    /// takes is not stretched by waking another thread.
     Next {
         arrived: Instant,
-        reply: Sender<(String, Vec<u8>)>,
+        writer: TcpStream,
     },
     Response {
         arrived: Instant,
@@ -34,6 +35,13 @@ enum Message {
 struct RuntimeApi {
     addr: SocketAddr,
     messages: Receiver<Message>,
+    acceptors: Acceptors,
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        self.acceptors.close();
+    }
 }
 
 impl RuntimeApi {
@@ -41,8 +49,8 @@ impl RuntimeApi {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let (tx, messages) = mpsc::channel();
-        http::accept_forever(listener, move |conn| serve(conn, tx.clone()));
-        Ok(Self { addr, messages })
+        let acceptors = Acceptors::start(listener, move |conn| serve(conn, tx.clone()))?;
+        Ok(Self { addr, messages, acceptors })
     }
 
     fn wait(&self) -> Result<Message, String> {
@@ -53,27 +61,30 @@ impl RuntimeApi {
     }
 }
 
+/// The headers of the answer to `GET /invocation/next`.
+fn next_headers(request_id: String) -> [(&'static str, String); 5] {
+    let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() + 5_000;
+    [
+        ("content-type", "application/json".to_owned()),
+        ("lambda-runtime-aws-request-id", request_id),
+        ("lambda-runtime-deadline-ms", deadline.to_string()),
+        ("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:000000000000:function:bench".into()),
+        (
+            "lambda-runtime-trace-id",
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0".into(),
+        ),
+    ]
+}
+
 fn serve(mut conn: Connection, to_driver: Sender<Message>) {
     while let Ok(Some(request)) = conn.next_request() {
         let path = request.path.strip_prefix(API).unwrap_or_default();
         let sent = if request.method == "GET" && path == "/invocation/next" {
-            let (reply, event) = mpsc::channel();
-            if to_driver.send(Message::Next { arrived: request.arrived, reply }).is_err() {
+            let Ok(writer) = conn.writer() else { return };
+            if to_driver.send(Message::Next { arrived: request.arrived, writer }).is_err() {
                 return;
             }
-            let Ok((request_id, body)) = event.recv() else { return };
-            let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() + 5_000;
-            let headers = [
-                ("content-type", "application/json".to_owned()),
-                ("lambda-runtime-aws-request-id", request_id),
-                ("lambda-runtime-deadline-ms", deadline.to_string()),
-                ("lambda-runtime-invoked-function-arn", "arn:aws:lambda:us-east-1:000000000000:function:bench".into()),
-                (
-                    "lambda-runtime-trace-id",
-                    "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0".into(),
-                ),
-            ];
-            conn.respond(200, &headers, &body)
+            Ok(())
         } else {
             let message = if path.ends_with("/response") {
                 Message::Response { arrived: request.arrived, body: request.body }
@@ -100,12 +111,13 @@ pub struct Launch {
 }
 
 /// What one function did under the harness.
+#[derive(Default)]
 pub struct Measured {
     /// Spawn to the first `GET /next`, one per start.
     pub cold_starts: Vec<Duration>,
     /// The first event's round trip, one per start.
     pub first_invokes: Vec<Duration>,
-    /// Every later event's round trip, in the last start.
+    /// Every later event's round trip, in the last start (the one with warm invokes).
     pub warm: Vec<Duration>,
     /// Peak resident memory of the last start (VmHWM), in bytes.
     pub peak_rss: u64,
@@ -169,17 +181,18 @@ fn drive(
     let mut cold = None;
     let mut times = Vec::with_capacity(warm + 1);
     for n in 0..=warm {
-        let reply = match api.wait()? {
-            Message::Next { arrived, reply } => {
+        let mut writer = match api.wait()? {
+            Message::Next { arrived, writer } => {
                 cold.get_or_insert(arrived - spawned);
-                reply
+                writer
             }
             Message::Error { body } | Message::Response { body, .. } => {
                 return Err(format!("unexpected before /next: {}", String::from_utf8_lossy(&body)));
             }
         };
+        let headers = next_headers(format!("bench-{n}"));
         let sent = Instant::now();
-        reply.send((format!("bench-{n}"), event.to_vec())).map_err(|_| "the connection closed".to_owned())?;
+        http::respond(&mut writer, 200, &headers, event).map_err(|e| format!("the connection closed: {e}"))?;
         match api.wait()? {
             Message::Response { arrived, body } => {
                 times.push(arrived - sent);
@@ -228,10 +241,11 @@ pub fn serve_all(launch: &Launch, events: &[Vec<u8>]) -> Result<Vec<Answer>, Str
     let mut result = Ok(());
     for (n, event) in events.iter().enumerate() {
         let step = (|| {
-            let Message::Next { reply, .. } = api.wait()? else {
+            let Message::Next { mut writer, .. } = api.wait()? else {
                 return Err("an answer before /next".to_owned());
             };
-            reply.send((format!("event-{n}"), event.clone())).map_err(|_| "the connection closed".to_owned())?;
+            http::respond(&mut writer, 200, &next_headers(format!("event-{n}")), event)
+                .map_err(|e| format!("the connection closed: {e}"))?;
             let json = |body: &[u8]| serde_json::from_slice(body).map_err(|e| format!("answer is not JSON: {e}"));
             match api.wait()? {
                 Message::Response { body, .. } => Ok(Answer::Response(json(&body)?)),

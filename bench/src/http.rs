@@ -1,15 +1,20 @@
 //! Just enough HTTP/1.1 for the two local servers of the harness (the Lambda Runtime API and a
-//! fake SNS): keep-alive connections, `Content-Length` bodies, `TCP_NODELAY` so no response
+//! fake AWS endpoint): keep-alive connections, `Content-Length` bodies, `TCP_NODELAY` so no response
 //! waits on Nagle's algorithm (40 ms stalls otherwise).
 
 use std::io::{self, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// One request, with the moment its last byte arrived.
 pub struct Request {
     pub method: String,
     pub path: String,
+    /// The `X-Amz-Target` header, which names the operation of AWS's JSON protocols
+    /// (`DynamoDB_20120810.UpdateItem`); empty when absent.
+    pub amz_target: String,
     pub body: Vec<u8>,
     pub arrived: Instant,
 }
@@ -44,6 +49,14 @@ impl Connection {
                     let request = Request {
                         method: parsed.method.unwrap_or_default().to_owned(),
                         path: parsed.path.unwrap_or_default().to_owned(),
+                        amz_target: parsed
+                            .headers
+                            .iter()
+                            .find(|h| h.name.eq_ignore_ascii_case("x-amz-target"))
+                            .and_then(|h| std::str::from_utf8(h.value).ok())
+                            .unwrap_or_default()
+                            .trim()
+                            .to_owned(),
                         body: self.buffer[head_len..head_len + body_len].to_vec(),
                         arrived: Instant::now(),
                     };
@@ -62,27 +75,97 @@ impl Connection {
 
     /// Writes one response in a single write.
     pub fn respond(&mut self, status: u16, headers: &[(&str, String)], body: &[u8]) -> io::Result<()> {
-        let mut out = format!("HTTP/1.1 {status} OK\r\ncontent-length: {}\r\n", body.len());
-        for (name, value) in headers {
-            out.push_str(&format!("{name}: {value}\r\n"));
-        }
-        out.push_str("\r\n");
-        let mut bytes = out.into_bytes();
-        bytes.extend_from_slice(body);
-        self.stream.write_all(&bytes)
+        respond(&mut self.stream, status, headers, body)
+    }
+
+    /// The connection's socket, to write a response from another thread.
+    pub fn writer(&self) -> io::Result<TcpStream> {
+        self.stream.try_clone()
     }
 }
 
-/// Accepts connections on `listener` forever, each on its own thread, handled by `serve`.
-pub fn accept_forever(listener: TcpListener, serve: impl Fn(Connection) + Send + Sync + Clone + 'static) {
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let serve = serve.clone();
-            std::thread::spawn(move || {
-                if let Ok(connection) = Connection::new(stream) {
+/// Writes one response on `stream` in a single write.
+pub fn respond(stream: &mut TcpStream, status: u16, headers: &[(&str, String)], body: &[u8]) -> io::Result<()> {
+    let mut out = format!("HTTP/1.1 {status} OK\r\ncontent-length: {}\r\n", body.len());
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str("\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(body);
+    stream.write_all(&bytes)
+}
+
+/// Threads waiting in `accept` on a listener, each serving the connection it accepted to its end
+/// and then waiting again. A new connection is served at once, not after a thread was started
+/// for it: starting one takes tens of microseconds, which would count into every cold start and
+/// every first call to the fake AWS endpoint. When the last waiting thread takes a connection, it
+/// starts another first, so there is always one waiting.
+pub struct Acceptors {
+    addr: SocketAddr,
+    closed: Arc<AtomicBool>,
+    idle: Arc<AtomicUsize>,
+}
+
+/// Threads waiting from the start.
+const WAITING: usize = 3;
+
+impl Acceptors {
+    pub fn start(
+        listener: TcpListener,
+        serve: impl Fn(Connection) + Send + Sync + Clone + 'static,
+    ) -> io::Result<Self> {
+        let acceptors = Self {
+            addr: listener.local_addr()?,
+            closed: Arc::new(AtomicBool::new(false)),
+            idle: Arc::new(AtomicUsize::new(0)),
+        };
+        let listener = Arc::new(listener);
+        for _ in 0..WAITING {
+            acceptors.spawn(listener.clone(), serve.clone())?;
+        }
+        Ok(acceptors)
+    }
+
+    fn spawn(
+        &self,
+        listener: Arc<TcpListener>,
+        serve: impl Fn(Connection) + Send + Sync + Clone + 'static,
+    ) -> io::Result<()> {
+        let me = Self { addr: self.addr, closed: self.closed.clone(), idle: self.idle.clone() };
+        self.idle.fetch_add(1, Ordering::SeqCst);
+        let started = std::thread::Builder::new().stack_size(256 * 1024).spawn(move || {
+            loop {
+                let accepted = listener.accept();
+                if me.closed.load(Ordering::SeqCst) {
+                    me.idle.fetch_sub(1, Ordering::SeqCst);
+                    return;
+                }
+                // The last one waiting: start the next before serving.
+                if me.idle.fetch_sub(1, Ordering::SeqCst) == 1 && me.spawn(listener.clone(), serve.clone()).is_err() {
+                    return;
+                }
+                if let Ok((stream, _)) = accepted
+                    && let Ok(connection) = Connection::new(stream)
+                {
                     serve(connection);
                 }
-            });
+                if me.closed.load(Ordering::SeqCst) {
+                    return;
+                }
+                me.idle.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        started.map(|_| ()).inspect_err(|_| {
+            self.idle.fetch_sub(1, Ordering::SeqCst);
+        })
+    }
+
+    /// Ends the waiting threads (each after the connection it serves, if any, closed).
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        for _ in 0..self.idle.load(Ordering::SeqCst) {
+            let _ = TcpStream::connect(self.addr);
         }
-    });
+    }
 }

@@ -21,6 +21,8 @@ async fn main() -> Result<(), Error> {
     runtime::init_logging();
     let config = runtime::load_config(Trigger::CreateAuthChallenge)?;
     runtime::log_sms_segments(&config);
+    // SSL_CERT_FILE, if set, is read and checked now; the roots are used from the first send.
+    sms_otp_core::aws::load_tls_roots().inspect_err(|error| tracing::error!(%error, "configuration refused"))?;
     let sender = SnsSender::new(&config.sms);
     match config.send_limit_table.clone() {
         Some(table) => {
