@@ -13,12 +13,12 @@ LOCAL_PARAMS ?= MaxSmsPerNumberPerHour=30 MaxSmsPerNumberPerDay=200
 # npm audit of web/ fails at and above this severity (make web-audit; README, The sign-in page).
 WEB_AUDIT_LEVEL ?= moderate
 
-.PHONY: help test lint unit sdk-only-in-create template-lint web-unit e2e tools up down build-local deploy-local demo web web-audit bench cost fuzz
+.PHONY: help test lint unit sdk-only-in-create template-lint arm64 build-arm64 web-unit e2e smoke tools up down build-local deploy-local demo web web-audit bench cost fuzz
 
 help: ## List the jobs
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-test: lint sdk-only-in-create unit template-lint web-unit e2e ## Every test: lints, unit and handler tests, template lint, the sign-in page's unit tests, end-to-end through the local stack (with the browser test)
+test: lint sdk-only-in-create unit template-lint arm64 web-unit e2e ## Every test: lints, unit and handler tests, template lint and policy scan, the arm64 build under qemu, the sign-in page's unit tests, end-to-end through the local stack (with the browser test)
 
 lint: ## cargo fmt --check and clippy with warnings as errors
 	cargo fmt --all -- --check
@@ -36,9 +36,16 @@ sdk-only-in-create: ## Only create and verify may link the AWS SDK (pre-sign-up 
 	@cargo tree -q -p verify-auth-challenge -e normal | grep -q aws-sdk-dynamodb
 	@echo "AWS SDK: linked by create-auth-challenge (SNS, DynamoDB) and verify-auth-challenge (DynamoDB) only"
 
-template-lint: tools ## sam validate --lint and cfn-lint on template.yaml, no warnings
-	source tools/env.sh && sam validate --lint && cfn-lint template.yaml
-	@echo "template.yaml: sam validate --lint and cfn-lint clean"
+template-lint: tools ## sam validate --lint, cfn-lint and the checkov policy scan on template.yaml, no findings
+	source tools/env.sh && SAM_CLI_TELEMETRY=0 sam validate --lint && cfn-lint template.yaml
+	.venv/checkov/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
+	@echo "template.yaml: sam validate --lint, cfn-lint and checkov clean (each checkov suppression is justified in the template)"
+
+build-arm64: tools ## sam build for arm64 (the template's default) into .aws-sam/build, as before sam deploy
+	tools/arm64.sh build
+
+arm64: build-arm64 ## The arm64 bootstraps under qemu-user: every sample event answered as expected (installs qemu-user)
+	tools/arm64.sh run
 
 web-unit: ## The sign-in page (web/): npm ci, type check, unit tests of its sign-in and phone modules
 	tools/web-deps.sh
@@ -62,6 +69,11 @@ build-local: tools ## sam build for this machine's architecture, into .aws-sam/b
 deploy-local: tools ## sam build for this machine and sam deploy onto the local emulator
 	LOCAL_STACK_NAME=$(STACK) tools/local-deploy.sh $(LOCAL_PARAMS)
 
+# make smoke: the local emulator for the local demo's stack, else the AWS account of your shell.
+LOCAL ?= $(if $(filter sms-passwordless-local,$(STACK)),1,)
+smoke: ## After a deploy: each function of STACK starts and answers a harmless event (LOCAL=1: the local emulator)
+	LOCAL=$(LOCAL) tools/smoke.sh $(STACK)
+
 demo: deploy-local ## The main job: local stack up, template deployed, a phone number signed up and in
 	source tools/local-env.sh && cargo run -q -p signin-client --bin signin -- --stack-name $(STACK) demo --phone '$(DEMO_PHONE)' --sms-inbox "$$AWS_ENDPOINT_URL"
 	@printf '\nThe sign-in page, against this stack: make web   (then open http://127.0.0.1:5173)\n'
@@ -72,7 +84,7 @@ web: tools ## The sign-in page at http://127.0.0.1:5173 against the local stack 
 web-audit: ## npm audit of web/'s packages, failing at the level the README states
 	cd web && npm audit --audit-level=$(WEB_AUDIT_LEVEL)
 
-bench: build-local bench/node/node_modules/.installed ## Benchmark the release bootstraps against the budgets, a Node.js peer and a Python baseline
+bench: build-local build-arm64 bench/node/node_modules/.installed ## Benchmark the release bootstraps against the budgets, a Node.js peer and a Python baseline (and the arm64 sizes)
 	cargo run -q --release -p bench -- $(BENCH_ARGS)
 
 # The Node.js peer's packages, exactly as bench/node/package-lock.json pins them (npm ci), again

@@ -47,6 +47,10 @@ trap cleanup EXIT
 
 tools/local-deploy.sh "${params[@]}"
 
+# The smoke check a team runs after sam deploy (make smoke), against this stack: each function
+# starts and answers a harmless event.
+LOCAL=1 tools/smoke.sh "$LOCAL_STACK_NAME"
+
 # `--workspace` keeps the features (and so the build) of `make unit`.
 # The scenarios wait for cooldowns and one expiry; they are I/O-bound, so run them side by side.
 cargo test --workspace --test sign_in --test send_limit --test lockout -- --ignored --test-threads 8

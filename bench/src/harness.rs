@@ -215,3 +215,56 @@ fn peak_rss(pid: u32) -> Option<u64> {
     let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb * 1024)
 }
+
+/// What a function answered to one event.
+pub enum Answer {
+    Response(serde_json::Value),
+    /// The error it reported to the Runtime API (`errorType`, `errorMessage`).
+    Error(serde_json::Value),
+}
+
+/// Starts `launch` once and serves it `events` one after another (the `run-events` job);
+/// fails if it does not start or stops answering.
+pub fn serve_all(launch: &Launch, events: &[Vec<u8>]) -> Result<Vec<Answer>, String> {
+    let api = RuntimeApi::start().map_err(|e| format!("Runtime API: {e}"))?;
+    let mut child = Command::new(&launch.program)
+        .args(&launch.args)
+        .env_clear()
+        .envs(launch.env.iter().map(|(k, v)| (k, v)))
+        .env("AWS_LAMBDA_RUNTIME_API", api.addr.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(if std::env::var_os("BENCH_DEBUG").is_some() { Stdio::inherit() } else { Stdio::null() })
+        .spawn()
+        .map_err(|e| format!("spawn {}: {e}", launch.program.display()))?;
+    let mut answers = Vec::with_capacity(events.len());
+    let mut result = Ok(());
+    for (n, event) in events.iter().enumerate() {
+        let step = (|| {
+            let Message::Next { mut writer, .. } = api.wait()? else {
+                return Err("an answer before /next".to_owned());
+            };
+            http::respond(&mut writer, 200, &next_headers(format!("event-{n}")), event)
+                .map_err(|e| format!("the connection closed: {e}"))?;
+            let json = |body: &[u8]| serde_json::from_slice(body).map_err(|e| format!("answer is not JSON: {e}"));
+            match api.wait()? {
+                Message::Response { body, .. } => Ok(Answer::Response(json(&body)?)),
+                Message::Error { body } => Ok(Answer::Error(json(&body)?)),
+                Message::Next { .. } => Err("a second /next before an answer".to_owned()),
+            }
+        })();
+        match step {
+            Ok(answer) => answers.push(answer),
+            Err(e) => {
+                result = Err(match child.try_wait() {
+                    Ok(Some(status)) => format!("{e}; the process exited ({status}); BENCH_DEBUG=1 shows its output"),
+                    _ => e,
+                });
+                break;
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    result.map(|()| answers)
+}

@@ -8,6 +8,7 @@
 //! ```text
 //! bench [--build-dir .aws-sam/build-local] [--python .venv/bench/bin/python] [--node node]
 //!       [--node-runtime ric|loop] [--starts 50] [--peer-starts 20] [--warm 2000] [--only <trigger>]
+//! bench run-events [--build-dir .aws-sam/build] [--wrapper "qemu-aarch64 -L /usr/aarch64-linux-gnu"]
 //! ```
 //!
 //! `--only pre-sign-up` (say) measures that trigger alone and skips the sign-in.
@@ -15,6 +16,7 @@
 mod fake_aws;
 mod harness;
 mod http;
+mod run_events;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -267,7 +269,12 @@ fn options() -> Result<Options, String> {
 }
 
 fn main() {
-    if let Err(e) = run() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run-events") => run_events::run(&args[1..]),
+        _ => run(),
+    };
+    if let Err(e) = result {
         eprintln!("bench: {e}");
         std::process::exit(1);
     }
@@ -620,6 +627,9 @@ fn run() -> Result<(), String> {
             out,
             "Every Rust function at least {NODE_RATIO_TARGET:.0}× faster than its Node.js peer from cold: {verdict} (the lowest: {ratio:.1}×, {binary})."
         );
+    }
+    if let Some(table) = run_events::sizes_table(&o.build_dir, Path::new(".aws-sam/build")) {
+        let _ = writeln!(out, "\n{table}");
     }
     Ok(())
 }

@@ -1,11 +1,20 @@
 //! Configuration: environment variables, parsed and checked once at start-up into [`Config`].
 //!
+//! Every variable is listed once, in [`SETTINGS`]: its name, the `template.yaml` parameter that
+//! sets it, the triggers that read it, and for whole numbers the default and range. Each trigger
+//! parses only the variables it reads ([`Config::for_trigger`]), and the template gives each
+//! function only those (a test holds `template.yaml` to this table, and every value its
+//! parameters accept to this parser), so a value meant for one trigger can never stop another.
+//!
 //! A bad value stops the function at init with a message that names the variable, the value and
 //! what is allowed, so a wrong deployment fails loudly instead of signing people in wrongly.
+//! Where two values the template accepts one by one do not fit together (an hourly SMS limit
+//! above the daily one, a test number's code of another length than `OTP_LENGTH`), the function
+//! still starts: the value is clamped or kept as it is, and [`Config::warnings`] says so.
 //! An empty variable means "not set" (SAM passes optional parameters as empty strings).
 
 use std::collections::HashMap;
-use std::ops::RangeInclusive;
+use std::collections::hash_map::Entry;
 
 use crate::code::{self, Code};
 use crate::lockout::LockoutPolicy;
@@ -23,7 +32,200 @@ pub struct ConfigError {
     pub expected: String,
 }
 
+/// Values that are allowed one by one but not together, and what the function does instead;
+/// logged at start-up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration adjusted: {var}: {message}")]
+pub struct ConfigWarning {
+    pub var: &'static str,
+    pub message: String,
+}
+
+/// One of the four Lambda functions, by the configuration it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Trigger {
+    PreSignUp,
+    DefineAuthChallenge,
+    CreateAuthChallenge,
+    VerifyAuthChallenge,
+}
+
+impl Trigger {
+    pub const ALL: [Trigger; 4] =
+        [Self::PreSignUp, Self::DefineAuthChallenge, Self::CreateAuthChallenge, Self::VerifyAuthChallenge];
+
+    /// The binary's (and the crate's) name.
+    pub fn binary(self) -> &'static str {
+        match self {
+            Self::PreSignUp => "pre-sign-up",
+            Self::DefineAuthChallenge => "define-auth-challenge",
+            Self::CreateAuthChallenge => "create-auth-challenge",
+            Self::VerifyAuthChallenge => "verify-auth-challenge",
+        }
+    }
+
+    /// The function's logical id in `template.yaml`.
+    pub fn logical_id(self) -> &'static str {
+        match self {
+            Self::PreSignUp => "PreSignUpFunction",
+            Self::DefineAuthChallenge => "DefineAuthChallengeFunction",
+            Self::CreateAuthChallenge => "CreateAuthChallengeFunction",
+            Self::VerifyAuthChallenge => "VerifyAuthChallengeFunction",
+        }
+    }
+
+    /// Whether this trigger reads the variable `var`.
+    pub fn reads(self, var: &str) -> bool {
+        SETTINGS.iter().any(|s| s.var == var && s.read_by.contains(&self))
+    }
+
+    /// The variables this trigger reads, in [`SETTINGS`] order.
+    pub fn variables(self) -> impl Iterator<Item = &'static str> {
+        SETTINGS.iter().filter(move |s| s.read_by.contains(&self)).map(|s| s.var)
+    }
+}
+
+/// One environment variable of the functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    pub var: &'static str,
+    /// The `template.yaml` parameter it is set from; `None` when the template sets it itself
+    /// (`SEND_LIMIT_TABLE`, the table's name).
+    pub parameter: Option<&'static str>,
+    /// The triggers that read it; the template passes it to these functions only.
+    pub read_by: &'static [Trigger],
+    /// For whole numbers: the default and the inclusive range.
+    pub whole: Option<Whole>,
+}
+
+/// A whole-number setting's default and inclusive range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Whole {
+    pub default: u64,
+    pub min: u64,
+    pub max: u64,
+}
+
+impl Setting {
+    const fn text(var: &'static str, parameter: &'static str, read_by: &'static [Trigger]) -> Self {
+        Self { var, parameter: Some(parameter), read_by, whole: None }
+    }
+
+    const fn whole(
+        var: &'static str,
+        parameter: &'static str,
+        read_by: &'static [Trigger],
+        default: u64,
+        min: u64,
+        max: u64,
+    ) -> Self {
+        Self { var, parameter: Some(parameter), read_by, whole: Some(Whole { default, min, max }) }
+    }
+}
+
+use Trigger::{
+    CreateAuthChallenge as CREATE, DefineAuthChallenge as DEFINE, PreSignUp as PRE, VerifyAuthChallenge as VERIFY,
+};
+
+pub const OTP_LENGTH: Setting =
+    Setting::whole("OTP_LENGTH", "OtpLength", &[CREATE], 6, code::MIN_LENGTH as u64, code::MAX_LENGTH as u64);
+pub const OTP_TTL_SECONDS: Setting = Setting::whole("OTP_TTL_SECONDS", "OtpTtlSeconds", &[CREATE], 300, 60, 900);
+/// Define ends the sign-in on it; create shows the attempts left.
+pub const MAX_ATTEMPTS: Setting = Setting::whole("MAX_ATTEMPTS", "MaxAttempts", &[DEFINE, CREATE], 3, 1, 10);
+pub const MAX_SENDS: Setting = Setting::whole("MAX_SENDS", "MaxSends", &[DEFINE, CREATE], 3, 1, 5);
+pub const RESEND_COOLDOWN_SECONDS: Setting =
+    Setting::whole("RESEND_COOLDOWN_SECONDS", "ResendCooldownSeconds", &[CREATE], 30, 0, 300);
+/// At sign-up, before each send, and at each answer.
+pub const ALLOWED_COUNTRY_CODES: Setting =
+    Setting::text("ALLOWED_COUNTRY_CODES", "AllowedCountryCodes", &[PRE, CREATE, VERIFY]);
+pub const SMS_MESSAGE: Setting = Setting::text("SMS_MESSAGE", "SmsMessage", &[CREATE]);
+pub const APP_NAME: Setting = Setting::text("APP_NAME", "AppName", &[CREATE]);
+pub const SMS_SENDER_ID: Setting = Setting::text("SMS_SENDER_ID", "SmsSenderId", &[CREATE]);
+pub const SMS_ORIGINATION_NUMBER: Setting = Setting::text("SMS_ORIGINATION_NUMBER", "SmsOriginationNumber", &[CREATE]);
+pub const WEBOTP_DOMAIN: Setting = Setting::text("WEBOTP_DOMAIN", "WebOtpDomain", &[CREATE]);
+/// Create draws their fixed code; verify only sees the code create put in the round.
+pub const TEST_PHONE_NUMBERS: Setting = Setting::text("TEST_PHONE_NUMBERS", "TestPhoneNumbers", &[CREATE]);
+pub const AUTO_VERIFY_PHONE: Setting = Setting::text("AUTO_VERIFY_PHONE", "AutoVerifyPhone", &[PRE]);
+/// Set by the template to its own table (parameter `PerNumberSendLimit`), or empty.
+pub const SEND_LIMIT_TABLE: Setting =
+    Setting { var: "SEND_LIMIT_TABLE", parameter: None, read_by: &[CREATE, VERIFY], whole: None };
+pub const MAX_SMS_PER_NUMBER_PER_HOUR: Setting =
+    Setting::whole("MAX_SMS_PER_NUMBER_PER_HOUR", "MaxSmsPerNumberPerHour", &[CREATE], 5, 1, 100);
+pub const MAX_SMS_PER_NUMBER_PER_DAY: Setting =
+    Setting::whole("MAX_SMS_PER_NUMBER_PER_DAY", "MaxSmsPerNumberPerDay", &[CREATE], 10, 1, 1000);
+/// NIST SP 800-63B (5.2.2) caps consecutive failed attempts at 100; 3 leaves room for typos.
+/// Verify counts and locks; create only reads whether a number is locked.
+pub const MAX_FAILED_ANSWERS_PER_NUMBER: Setting =
+    Setting::whole("MAX_FAILED_ANSWERS_PER_NUMBER", "MaxFailedAnswersPerNumber", &[VERIFY], 10, 3, 100);
+pub const LOCKOUT_SECONDS: Setting = Setting::whole("LOCKOUT_SECONDS", "LockoutSeconds", &[VERIFY], 3600, 60, 86_400);
+/// The SMS pumping breaker per destination prefix: create judges and pauses; verify counts a
+/// correct answer in the window's bucket (it reads whether the breaker is on, and the window).
+pub const PUMPING_BREAKER_MIN_SENDS: Setting =
+    Setting::whole("PUMPING_BREAKER_MIN_SENDS", "PumpingBreakerMinSends", &[CREATE, VERIFY], 20, 0, 100_000);
+pub const PUMPING_BREAKER_MIN_CONVERSION_PERCENT: Setting = Setting::whole(
+    "PUMPING_BREAKER_MIN_CONVERSION_PERCENT",
+    "PumpingBreakerMinConversionPercent",
+    &[CREATE],
+    10,
+    1,
+    100,
+);
+pub const PUMPING_BREAKER_PAUSE_SECONDS: Setting =
+    Setting::whole("PUMPING_BREAKER_PAUSE_SECONDS", "PumpingBreakerPauseSeconds", &[CREATE], 1800, 60, 86_400);
+pub const PUMPING_BREAKER_WINDOW_SECONDS: Setting = Setting::whole(
+    "PUMPING_BREAKER_WINDOW_SECONDS",
+    "PumpingBreakerWindowSeconds",
+    &[CREATE, VERIFY],
+    3600,
+    600,
+    86_400,
+);
+pub const PREFIX_SMS_BUDGET: Setting =
+    Setting::whole("PREFIX_SMS_BUDGET", "PrefixSmsBudget", &[CREATE, VERIFY], 0, 0, 10_000_000);
+pub const SMS_MAX_PRICE_USD: Setting = Setting::text("SMS_MAX_PRICE_USD", "SmsMaxPriceUsd", &[CREATE]);
+pub const SMS_MESSAGE_BY_LOCALE: Setting = Setting::text("SMS_MESSAGE_BY_LOCALE", "SmsMessageByLocale", &[CREATE]);
+/// Every trigger writes metrics.
+pub const METRICS_NAMESPACE: Setting =
+    Setting::text("METRICS_NAMESPACE", "MetricsNamespace", &[PRE, DEFINE, CREATE, VERIFY]);
+
+/// Every variable the functions read. A new one goes here, into the parser below, and into
+/// `template.yaml` (a parameter, and the `Environment` of exactly the functions in `read_by`).
+pub const SETTINGS: [Setting; 26] = [
+    OTP_LENGTH,
+    OTP_TTL_SECONDS,
+    MAX_ATTEMPTS,
+    MAX_SENDS,
+    RESEND_COOLDOWN_SECONDS,
+    ALLOWED_COUNTRY_CODES,
+    SMS_MESSAGE,
+    APP_NAME,
+    SMS_SENDER_ID,
+    SMS_ORIGINATION_NUMBER,
+    WEBOTP_DOMAIN,
+    TEST_PHONE_NUMBERS,
+    AUTO_VERIFY_PHONE,
+    SEND_LIMIT_TABLE,
+    MAX_SMS_PER_NUMBER_PER_HOUR,
+    MAX_SMS_PER_NUMBER_PER_DAY,
+    MAX_FAILED_ANSWERS_PER_NUMBER,
+    LOCKOUT_SECONDS,
+    PUMPING_BREAKER_MIN_SENDS,
+    PUMPING_BREAKER_MIN_CONVERSION_PERCENT,
+    PUMPING_BREAKER_PAUSE_SECONDS,
+    PUMPING_BREAKER_WINDOW_SECONDS,
+    PREFIX_SMS_BUDGET,
+    SMS_MAX_PRICE_USD,
+    SMS_MESSAGE_BY_LOCALE,
+    METRICS_NAMESPACE,
+];
+
+/// The longest `APP_NAME`, in characters: it goes into every SMS.
+pub const APP_NAME_MAX_CHARS: usize = 40;
+
 /// Everything the triggers can be told, checked.
+///
+/// Built by [`Config::for_trigger`], it holds the values that trigger reads; the others keep
+/// their defaults. [`Config::from_lookup`] reads every variable (tests, tools).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// Digits in a code (`OTP_LENGTH`).
@@ -56,6 +258,8 @@ pub struct Config {
     pub breaker: BreakerPolicy,
     /// CloudWatch namespace of the embedded metrics (`METRICS_NAMESPACE`).
     pub metrics_namespace: String,
+    /// What was adjusted so the function could start; logged at start-up.
+    pub warnings: Vec<ConfigWarning>,
 }
 
 /// What goes into, and onto, each SMS.
@@ -97,36 +301,43 @@ impl std::fmt::Debug for TestNumbers {
 }
 
 impl Config {
-    /// Reads the process environment.
+    /// Reads every variable from the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// Reads variables through `lookup`, so tests need not touch the process environment.
+    /// Reads, from `lookup`, only the variables `trigger` reads (see [`SETTINGS`]); every other
+    /// field keeps its default, whatever the environment holds.
+    pub fn for_trigger(trigger: Trigger, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| if trigger.reads(name) { lookup(name) } else { None })
+    }
+
+    /// Reads every variable through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let get = |setting: &Setting| lookup(setting.var).filter(|v| !v.trim().is_empty());
+        let mut warnings = Vec::new();
 
-        let otp_length = number(&get, "OTP_LENGTH", 6, code::MIN_LENGTH as u64..=code::MAX_LENGTH as u64)? as usize;
-        let otp_ttl_seconds = number(&get, "OTP_TTL_SECONDS", 300, 60..=900)?;
-        let max_attempts = number(&get, "MAX_ATTEMPTS", 3, 1..=10)? as u32;
-        let max_sends = number(&get, "MAX_SENDS", 3, 1..=5)? as u32;
-        let resend_cooldown_seconds = number(&get, "RESEND_COOLDOWN_SECONDS", 30, 0..=300)?;
+        let otp_length = whole(&get, &OTP_LENGTH)? as usize;
+        let otp_ttl_seconds = whole(&get, &OTP_TTL_SECONDS)?;
+        let max_attempts = whole(&get, &MAX_ATTEMPTS)? as u32;
+        let max_sends = whole(&get, &MAX_SENDS)? as u32;
+        let resend_cooldown_seconds = whole(&get, &RESEND_COOLDOWN_SECONDS)?;
 
-        let allowed_countries = match get("ALLOWED_COUNTRY_CODES") {
+        let allowed_countries = match get(&ALLOWED_COUNTRY_CODES) {
             None => CountryAllowList::default(),
             Some(raw) => {
-                CountryAllowList::parse(&raw).map_err(|expected| invalid("ALLOWED_COUNTRY_CODES", &raw, expected))?
+                CountryAllowList::parse(&raw).map_err(|expected| invalid(ALLOWED_COUNTRY_CODES.var, &raw, expected))?
             }
         };
 
-        let template = match get("SMS_MESSAGE") {
+        let template = match get(&SMS_MESSAGE) {
             None => MessageTemplate::default(),
-            Some(raw) => MessageTemplate::parse(&raw).map_err(|e| invalid("SMS_MESSAGE", &raw, e.to_string()))?,
+            Some(raw) => MessageTemplate::parse(&raw).map_err(|e| invalid(SMS_MESSAGE.var, &raw, e.to_string()))?,
         };
-        let templates = Templates::parse(template, get("SMS_MESSAGE_BY_LOCALE").as_deref()).map_err(|e| {
-            invalid("SMS_MESSAGE_BY_LOCALE", &get("SMS_MESSAGE_BY_LOCALE").unwrap_or_default(), e.to_string())
+        let templates = Templates::parse(template, get(&SMS_MESSAGE_BY_LOCALE).as_deref()).map_err(|e| {
+            invalid(SMS_MESSAGE_BY_LOCALE.var, &get(&SMS_MESSAGE_BY_LOCALE).unwrap_or_default(), e.to_string())
         })?;
-        let max_price_usd = match get("SMS_MAX_PRICE_USD") {
+        let max_price_usd = match get(&SMS_MAX_PRICE_USD) {
             None => None,
             Some(raw) => {
                 let raw = raw.trim().to_owned();
@@ -138,7 +349,7 @@ impl Config {
                 let value = raw.parse::<f64>().ok().filter(|v| shape && *v > 0.0 && *v <= 1000.0);
                 if value.is_none() {
                     return Err(invalid(
-                        "SMS_MAX_PRICE_USD",
+                        SMS_MAX_PRICE_USD.var,
                         &raw,
                         "a price in USD above 0 and at most 1000, like 0.05",
                     ));
@@ -146,17 +357,21 @@ impl Config {
                 Some(raw)
             }
         };
-        let app_name = match get("APP_NAME") {
+        let app_name = match get(&APP_NAME) {
             None => String::new(),
             Some(raw) => {
-                let ok = raw.chars().count() <= 40 && !raw.chars().any(char::is_control);
+                let ok = raw.chars().count() <= APP_NAME_MAX_CHARS && !raw.chars().any(char::is_control);
                 if !ok {
-                    return Err(invalid("APP_NAME", &raw, "at most 40 characters, no control characters"));
+                    return Err(invalid(
+                        APP_NAME.var,
+                        &raw,
+                        format!("at most {APP_NAME_MAX_CHARS} characters, no control characters"),
+                    ));
                 }
                 raw.trim().to_owned()
             }
         };
-        let sender_id = match get("SMS_SENDER_ID") {
+        let sender_id = match get(&SMS_SENDER_ID) {
             None => None,
             Some(raw) => {
                 // AWS rule for alphanumeric sender IDs: 1-11 letters and digits, at least one letter.
@@ -164,18 +379,18 @@ impl Config {
                     && raw.bytes().all(|b| b.is_ascii_alphanumeric())
                     && raw.bytes().any(|b| b.is_ascii_alphabetic());
                 if !ok {
-                    return Err(invalid("SMS_SENDER_ID", &raw, "1 to 11 letters and digits, at least one letter"));
+                    return Err(invalid(SMS_SENDER_ID.var, &raw, "1 to 11 letters and digits, at least one letter"));
                 }
                 Some(raw)
             }
         };
-        let origination_number = match get("SMS_ORIGINATION_NUMBER") {
+        let origination_number = match get(&SMS_ORIGINATION_NUMBER) {
             None => None,
             Some(raw) => {
-                Some(PhoneNumber::parse(&raw).map_err(|e| invalid("SMS_ORIGINATION_NUMBER", &raw, e.to_string()))?)
+                Some(PhoneNumber::parse(&raw).map_err(|e| invalid(SMS_ORIGINATION_NUMBER.var, &raw, e.to_string()))?)
             }
         };
-        let webotp_domain = match get("WEBOTP_DOMAIN") {
+        let webotp_domain = match get(&WEBOTP_DOMAIN) {
             None => None,
             Some(raw) => {
                 let ok = raw.len() <= 253
@@ -187,25 +402,29 @@ impl Config {
                             && !label.ends_with('-')
                     });
                 if !ok {
-                    return Err(invalid("WEBOTP_DOMAIN", &raw, "a host name like example.com, without scheme or path"));
+                    return Err(invalid(
+                        WEBOTP_DOMAIN.var,
+                        &raw,
+                        "a host name like example.com, without scheme or path",
+                    ));
                 }
                 Some(raw.to_ascii_lowercase())
             }
         };
 
-        let test_numbers = match get("TEST_PHONE_NUMBERS") {
+        let test_numbers = match get(&TEST_PHONE_NUMBERS) {
             None => TestNumbers::default(),
-            Some(raw) => parse_test_numbers(&raw, otp_length)?,
+            Some(raw) => parse_test_numbers(&raw, otp_length, &mut warnings)?,
         };
 
-        let auto_verify_phone = match get("AUTO_VERIFY_PHONE").as_deref().map(str::trim) {
+        let auto_verify_phone = match get(&AUTO_VERIFY_PHONE).as_deref().map(str::trim) {
             None => true,
             Some(v) if v.eq_ignore_ascii_case("true") => true,
             Some(v) if v.eq_ignore_ascii_case("false") => false,
-            Some(v) => return Err(invalid("AUTO_VERIFY_PHONE", v, "true or false")),
+            Some(v) => return Err(invalid(AUTO_VERIFY_PHONE.var, v, "true or false")),
         };
 
-        let send_limit_table = match get("SEND_LIMIT_TABLE") {
+        let send_limit_table = match get(&SEND_LIMIT_TABLE) {
             None => None,
             Some(raw) => {
                 // DynamoDB's rule for table names.
@@ -213,7 +432,7 @@ impl Config {
                     && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
                 if !ok {
                     return Err(invalid(
-                        "SEND_LIMIT_TABLE",
+                        SEND_LIMIT_TABLE.var,
                         &raw,
                         "a DynamoDB table name: 3 to 255 of A-Z a-z 0-9 _ . -",
                     ));
@@ -221,44 +440,49 @@ impl Config {
                 Some(raw)
             }
         };
-        let per_hour = number(&get, "MAX_SMS_PER_NUMBER_PER_HOUR", 5, 1..=100)? as u32;
-        let per_day = number(&get, "MAX_SMS_PER_NUMBER_PER_DAY", 10, 1..=1000)? as u32;
-        if per_day < per_hour {
-            let raw = get("MAX_SMS_PER_NUMBER_PER_DAY").unwrap_or_default();
-            return Err(invalid(
-                "MAX_SMS_PER_NUMBER_PER_DAY",
-                &raw,
-                format!("at least MAX_SMS_PER_NUMBER_PER_HOUR ({per_hour})"),
-            ));
+        let mut per_hour = whole(&get, &MAX_SMS_PER_NUMBER_PER_HOUR)? as u32;
+        let per_day = whole(&get, &MAX_SMS_PER_NUMBER_PER_DAY)? as u32;
+        // CloudFormation cannot compare two parameters, so both reach the function; an hourly
+        // limit above the daily one could never be reached, so it is the daily one.
+        if per_hour > per_day {
+            warnings.push(ConfigWarning {
+                var: MAX_SMS_PER_NUMBER_PER_HOUR.var,
+                message: format!(
+                    "{per_hour} is above {} ({per_day}); the hourly limit is {per_day}",
+                    MAX_SMS_PER_NUMBER_PER_DAY.var
+                ),
+            });
+            per_hour = per_day;
         }
 
-        // NIST SP 800-63B (5.2.2) caps consecutive failed attempts at 100; 3 leaves room for typos.
-        let max_failed_answers = number(&get, "MAX_FAILED_ANSWERS_PER_NUMBER", 10, 3..=100)? as u32;
-        let lockout_seconds = number(&get, "LOCKOUT_SECONDS", 3600, 60..=86_400)?;
+        let max_failed_answers = whole(&get, &MAX_FAILED_ANSWERS_PER_NUMBER)? as u32;
+        let lockout_seconds = whole(&get, &LOCKOUT_SECONDS)?;
 
         let breaker = BreakerPolicy {
-            min_sends: number(&get, "PUMPING_BREAKER_MIN_SENDS", 20, 0..=100_000)? as u32,
-            min_conversion_percent: number(&get, "PUMPING_BREAKER_MIN_CONVERSION_PERCENT", 10, 1..=100)? as u32,
-            pause_seconds: number(&get, "PUMPING_BREAKER_PAUSE_SECONDS", 1800, 60..=86_400)?,
-            window_seconds: number(&get, "PUMPING_BREAKER_WINDOW_SECONDS", 3600, 600..=86_400)?,
-            budget_per_window: number(&get, "PREFIX_SMS_BUDGET", 0, 0..=10_000_000)? as u32,
+            min_sends: whole(&get, &PUMPING_BREAKER_MIN_SENDS)? as u32,
+            min_conversion_percent: whole(&get, &PUMPING_BREAKER_MIN_CONVERSION_PERCENT)? as u32,
+            pause_seconds: whole(&get, &PUMPING_BREAKER_PAUSE_SECONDS)?,
+            window_seconds: whole(&get, &PUMPING_BREAKER_WINDOW_SECONDS)?,
+            budget_per_window: whole(&get, &PREFIX_SMS_BUDGET)? as u32,
         };
 
-        let metrics_namespace = match get("METRICS_NAMESPACE") {
+        let metrics_namespace = match get(&METRICS_NAMESPACE) {
             None => DEFAULT_METRICS_NAMESPACE.to_owned(),
             Some(raw) => {
-                // CloudWatch's rule for namespaces; `AWS/` is AWS's own.
+                // CloudWatch's rule for namespaces; `AWS/` is AWS's own. The alarms watch the
+                // parameter's value as it is, so it is not trimmed (the template allows no
+                // leading or trailing space).
                 let ok = raw.len() <= 255
                     && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-/#: ".contains(&b))
                     && !raw.starts_with("AWS/");
                 if !ok {
                     return Err(invalid(
-                        "METRICS_NAMESPACE",
+                        METRICS_NAMESPACE.var,
                         &raw,
                         "a CloudWatch namespace: up to 255 of A-Z a-z 0-9 . - _ / # : and space, not starting with AWS/",
                     ));
                 }
-                raw.trim().to_owned()
+                raw
             }
         };
 
@@ -277,6 +501,7 @@ impl Config {
             lockout: LockoutPolicy { max_failed_answers, lockout_seconds },
             breaker,
             metrics_namespace,
+            warnings,
         })
     }
 }
@@ -298,37 +523,63 @@ fn invalid(var: &'static str, value: &str, expected: impl Into<String>) -> Confi
     ConfigError { var, value: value.to_owned(), expected: expected.into() }
 }
 
-fn number(
-    get: &impl Fn(&str) -> Option<String>,
-    var: &'static str,
-    default: u64,
-    range: RangeInclusive<u64>,
-) -> Result<u64, ConfigError> {
-    let Some(raw) = get(var) else { return Ok(default) };
+/// A whole-number setting: its default when unset, else a value in its range.
+fn whole(get: &impl Fn(&Setting) -> Option<String>, setting: &Setting) -> Result<u64, ConfigError> {
+    let Some(Whole { default, min, max }) = setting.whole else {
+        return Err(invalid(setting.var, "", "a whole-number setting (a bug: this one is text)"));
+    };
+    let Some(raw) = get(setting) else { return Ok(default) };
     match raw.trim().parse::<u64>() {
-        Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(invalid(var, &raw, format!("a whole number from {} to {}", range.start(), range.end()))),
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(invalid(setting.var, &raw, format!("a whole number from {min} to {max}"))),
     }
 }
 
 /// Parses `+15555550100=123456,+15555550101=654321`. Errors name the entry by position and
 /// mask it: the variable may hold real numbers, and the error ends up in the logs.
-fn parse_test_numbers(raw: &str, otp_length: usize) -> Result<TestNumbers, ConfigError> {
+///
+/// Two things the template's pattern cannot refuse are accepted with a warning: a code whose
+/// length is not `OTP_LENGTH` (the number still never gets an SMS, and its code still works;
+/// the challenge shows the code's own length), and a number listed twice (the first entry wins).
+fn parse_test_numbers(
+    raw: &str,
+    otp_length: usize,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<TestNumbers, ConfigError> {
     let mut numbers = HashMap::new();
     for (index, entry) in raw.split(',').map(str::trim).filter(|e| !e.is_empty()).enumerate() {
+        // The masked number only: the mask keeps the last four characters, which after the
+        // `=` would be the test code.
+        let number_part = entry.split_once('=').map_or(entry, |(phone, _)| phone);
+        let name = || format!("entry {} ({})", index + 1, crate::phone::mask(number_part));
         let bad = |why: &str| ConfigError {
-            var: "TEST_PHONE_NUMBERS",
-            value: format!("entry {} ({})", index + 1, crate::phone::mask(entry)),
+            var: TEST_PHONE_NUMBERS.var,
+            value: name(),
             expected: format!("a comma-separated list of phone=code pairs like +15555550100=123456; {why}"),
         };
         let (phone, code) = entry.split_once('=').ok_or_else(|| bad("the entry has no `=`"))?;
         let phone = PhoneNumber::parse(phone.trim()).map_err(|_| bad("the number is not E.164"))?;
         let code = Code::parse(code.trim())
-            .ok()
-            .filter(|c| c.len() == otp_length)
-            .ok_or_else(|| bad(&format!("the code must be {otp_length} digits (OTP_LENGTH)")))?;
-        if numbers.insert(phone, code).is_some() {
-            return Err(bad("the number is listed twice"));
+            .map_err(|_| bad(&format!("the code must be {} to {} digits", code::MIN_LENGTH, code::MAX_LENGTH)))?;
+        if code.len() != otp_length {
+            warnings.push(ConfigWarning {
+                var: TEST_PHONE_NUMBERS.var,
+                message: format!(
+                    "{}: its code has {} digits, {} is {otp_length}; it is kept as it is",
+                    name(),
+                    code.len(),
+                    OTP_LENGTH.var
+                ),
+            });
+        }
+        match numbers.entry(phone) {
+            Entry::Vacant(slot) => {
+                slot.insert(code);
+            }
+            Entry::Occupied(_) => warnings.push(ConfigWarning {
+                var: TEST_PHONE_NUMBERS.var,
+                message: format!("{}: the number is listed before; the first entry is kept", name()),
+            }),
         }
     }
     Ok(TestNumbers(numbers))
@@ -384,9 +635,12 @@ mod tests {
         assert_eq!(c.send_limit_table.as_deref(), Some("sms-passwordless-SendLimits-1A2B"));
         assert_eq!(c.per_number, PerNumberLimits { per_hour: 3, per_day: 3 });
 
-        let err = parse(&[("MAX_SMS_PER_NUMBER_PER_HOUR", "6"), ("MAX_SMS_PER_NUMBER_PER_DAY", "5")]).unwrap_err();
-        assert_eq!(err.var, "MAX_SMS_PER_NUMBER_PER_DAY");
-        assert!(err.to_string().contains("at least MAX_SMS_PER_NUMBER_PER_HOUR (6)"), "{err}");
+        // Above the daily limit: the hourly one is clamped to it, and the function starts.
+        let c = parse(&[("MAX_SMS_PER_NUMBER_PER_HOUR", "6"), ("MAX_SMS_PER_NUMBER_PER_DAY", "5")]).unwrap();
+        assert_eq!(c.per_number, PerNumberLimits { per_hour: 5, per_day: 5 });
+        assert_eq!(c.warnings.len(), 1);
+        assert_eq!(c.warnings[0].var, "MAX_SMS_PER_NUMBER_PER_HOUR");
+        assert!(c.warnings[0].to_string().contains("the hourly limit is 5"), "{}", c.warnings[0]);
         assert_eq!(parse(&[("MAX_SMS_PER_NUMBER_PER_HOUR", "6")]).unwrap().per_number.per_day, 10);
         for (var, value) in [
             ("SEND_LIMIT_TABLE", "ab"),
@@ -462,6 +716,8 @@ mod tests {
             ("WEBOTP_DOMAIN", "https://example.com"),
             ("WEBOTP_DOMAIN", "localhost"),
             ("ALLOWED_COUNTRY_CODES", "US"),
+            ("ALLOWED_COUNTRY_CODES", "4"),
+            ("ALLOWED_COUNTRY_CODES", "1,999"),
             ("AUTO_VERIFY_PHONE", "yes"),
             ("APP_NAME", "line\nbreak"),
             ("SMS_MAX_PRICE_USD", "0"),
@@ -499,14 +755,72 @@ mod tests {
         assert_eq!(c.test_numbers.code_for(&n).map(Code::expose), Some("000001"));
         assert_eq!(c.test_numbers.len(), 2);
 
-        for bad in
-            ["+447700900123", "+447700900123=1234", "447700900123=123456", "+447700900123=123456,+447700900123=654321"]
-        {
+        for bad in ["+447700900123", "+447700900123=123", "447700900123=123456", "+447700900123=12345678901"] {
             let err = parse(&[("TEST_PHONE_NUMBERS", bad)]).unwrap_err();
             assert_eq!(err.var, "TEST_PHONE_NUMBERS");
             assert!(!err.to_string().contains("7700900123"), "error leaks the number: {err}");
         }
-        assert!(parse(&[("OTP_LENGTH", "4"), ("TEST_PHONE_NUMBERS", "+15555550100=1234")]).is_ok());
+        let c = parse(&[("OTP_LENGTH", "4"), ("TEST_PHONE_NUMBERS", "+15555550100=1234")]).unwrap();
+        assert!(c.warnings.is_empty());
+    }
+
+    #[test]
+    fn test_numbers_the_template_cannot_refuse_start_with_a_warning() {
+        // A code of another length than OTP_LENGTH: kept, the number still never gets an SMS.
+        let c = parse(&[("TEST_PHONE_NUMBERS", "+447700900123=1234")]).unwrap();
+        let n = PhoneNumber::parse("+447700900123").unwrap();
+        assert_eq!(c.test_numbers.code_for(&n).map(Code::expose), Some("1234"));
+        assert_eq!(c.warnings.len(), 1);
+        let shown = c.warnings[0].to_string();
+        assert!(shown.contains("4 digits, OTP_LENGTH is 6") && !shown.contains("7700900123"), "{shown}");
+        assert!(!shown.contains("1234"), "the warning shows the test code: {shown}");
+        // A number listed twice: the first entry wins.
+        let c = parse(&[("TEST_PHONE_NUMBERS", "+447700900123=123456,+447700900123=654321")]).unwrap();
+        assert_eq!(c.test_numbers.code_for(&n).map(Code::expose), Some("123456"));
+        assert_eq!(c.test_numbers.len(), 1);
+        assert!(c.warnings[0].to_string().contains("entry 2") && !c.warnings[0].to_string().contains("7700900123"));
+    }
+
+    #[test]
+    fn each_trigger_reads_only_its_own_variables() {
+        let vars: HashMap<&str, &str> = [
+            ("SMS_MESSAGE", "no placeholder"),
+            ("AUTO_VERIFY_PHONE", "maybe"),
+            ("MAX_ATTEMPTS", "99"),
+            ("LOCKOUT_SECONDS", "1"),
+            ("OTP_LENGTH", "2"),
+        ]
+        .into_iter()
+        .collect();
+        let lookup = |name: &str| vars.get(name).map(|v| v.to_string());
+        // Each bad value stops only the triggers that read it.
+        let refused = |t: Trigger| Config::for_trigger(t, lookup).err().map(|e| e.var);
+        assert_eq!(refused(Trigger::PreSignUp), Some("AUTO_VERIFY_PHONE"));
+        assert_eq!(refused(Trigger::DefineAuthChallenge), Some("MAX_ATTEMPTS"));
+        assert_eq!(refused(Trigger::CreateAuthChallenge), Some("OTP_LENGTH"));
+        assert_eq!(refused(Trigger::VerifyAuthChallenge), Some("LOCKOUT_SECONDS"));
+        // ... and a good one reaches only them.
+        let c = Config::for_trigger(Trigger::DefineAuthChallenge, |name| {
+            (name == "MAX_SENDS" || name == "OTP_LENGTH").then(|| "5".to_owned())
+        })
+        .unwrap();
+        assert_eq!((c.max_sends, c.otp_length), (5, 6));
+        assert!(Trigger::ALL.iter().all(|t| t.reads("METRICS_NAMESPACE")));
+        assert_eq!(
+            Trigger::PreSignUp.variables().collect::<Vec<_>>(),
+            ["ALLOWED_COUNTRY_CODES", "AUTO_VERIFY_PHONE", "METRICS_NAMESPACE"]
+        );
+    }
+
+    #[test]
+    fn settings_are_listed_once_and_their_defaults_are_in_range() {
+        for (i, s) in SETTINGS.iter().enumerate() {
+            assert!(SETTINGS[..i].iter().all(|t| t.var != s.var && t.parameter != s.parameter), "{} twice", s.var);
+            assert!(!s.read_by.is_empty(), "{} is read by no trigger", s.var);
+            if let Some(w) = s.whole {
+                assert!(w.min <= w.default && w.default <= w.max, "{}", s.var);
+            }
+        }
     }
 
     #[test]

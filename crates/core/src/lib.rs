@@ -1,7 +1,7 @@
 //! Passwordless SMS sign-in for Amazon Cognito: everything the four trigger binaries share.
 //!
 //! - [`challenge`]: the sign-in state machine, pure (no I/O, time passed in).
-//! - [`code`], [`phone`], [`message`], [`metadata`]: the values it works with.
+//! - [`code`], [`phone`] (and its [`calling_codes`]), [`message`], [`metadata`]: the values it works with.
 //! - [`config`]: environment variables, parsed and checked once.
 //! - [`sms`]: the SMS sender trait, a fake, and Amazon SNS (feature `aws`).
 //! - [`send_limit`]: SMS per phone number across sign-ins, in memory or in DynamoDB (feature `aws`).
@@ -13,6 +13,7 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod calling_codes;
 pub mod challenge;
 pub mod code;
 pub mod config;

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::calling_codes;
+
 /// Why a string is not an acceptable phone number. The messages are shown to clients (inside
 /// Cognito's `UserLambdaValidationException`), so they explain the rule and never echo the input.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,15 +88,14 @@ pub fn mask(raw: &str) -> String {
 pub struct CountryAllowList(Vec<String>);
 
 impl CountryAllowList {
-    /// Parses `1,44,91`. Each code is 1 to 3 digits without a leading 0; spaces are allowed.
+    /// Parses `1,44,91`. Each code must be an assigned calling code ([`calling_codes`]): `4`
+    /// would otherwise let in every number from +40 to +49. Spaces are allowed.
     pub fn parse(raw: &str) -> Result<Self, String> {
         let mut codes = Vec::new();
         for code in raw.split(',').map(str::trim).filter(|c| !c.is_empty()) {
-            let valid =
-                (1..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit()) && !code.starts_with('0');
-            if !valid {
+            if !calling_codes::is_assigned(code) {
                 return Err(format!(
-                    "a comma-separated list of country calling codes of 1 to 3 digits, like 1,44,91 (`{code}` is not one)"
+                    "a comma-separated list of assigned country calling codes, like 1,44,91 (`{code}` is not one)"
                 ));
             }
             codes.push(code.to_owned());
@@ -168,7 +169,7 @@ mod tests {
 
     #[test]
     fn allow_list_rejects_bad_codes() {
-        for bad in ["+1", "0", "1234", "1,x", "44;91"] {
+        for bad in ["+1", "0", "1234", "1,x", "44;91", "4", "1,42", "999"] {
             assert!(CountryAllowList::parse(bad).is_err(), "{bad}");
         }
     }

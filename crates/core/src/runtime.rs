@@ -12,7 +12,7 @@ use tracing_subscriber::filter::Targets;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::prelude::*;
 
-use crate::config::{Config, ConfigError};
+use crate::config::{Config, ConfigError, Trigger};
 use crate::metrics::{self, Metrics};
 use crate::triggers::{self, TriggerError};
 
@@ -57,9 +57,14 @@ pub fn log_filter(level: Level) -> Targets {
         .with_target("lambda_runtime", level.min(Level::INFO))
 }
 
-/// Reads and checks the configuration; a bad value is logged and stops the function at init.
-pub fn load_config() -> Result<Config, ConfigError> {
-    let config = Config::from_env().inspect_err(|error| tracing::error!(%error, "configuration refused"))?;
+/// Reads and checks the variables `trigger` reads (and no other: see [`crate::config::SETTINGS`]);
+/// a bad value is logged and stops the function at init, an adjusted one is logged as a warning.
+pub fn load_config(trigger: Trigger) -> Result<Config, ConfigError> {
+    let config = Config::for_trigger(trigger, |name| std::env::var(name).ok())
+        .inspect_err(|error| tracing::error!(%error, "configuration refused"))?;
+    for warning in &config.warnings {
+        tracing::warn!(%warning, "configuration adjusted");
+    }
     if !config.test_numbers.is_empty() {
         tracing::warn!(
             count = config.test_numbers.len(),

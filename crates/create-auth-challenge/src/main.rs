@@ -4,6 +4,7 @@
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
+use sms_otp_core::config::Trigger;
 use sms_otp_core::lockout::AnswerLedger;
 use sms_otp_core::lockout::dynamodb::DynamoDbLockout;
 use sms_otp_core::metrics::{self, Metrics};
@@ -18,7 +19,7 @@ use sms_otp_core::{runtime, triggers};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     runtime::init_logging();
-    let config = runtime::load_config()?;
+    let config = runtime::load_config(Trigger::CreateAuthChallenge)?;
     runtime::log_sms_segments(&config);
     // SSL_CERT_FILE, if set, is read and checked now; the roots are used from the first send.
     sms_otp_core::aws::load_tls_roots().inspect_err(|error| tracing::error!(%error, "configuration refused"))?;

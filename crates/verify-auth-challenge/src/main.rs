@@ -6,6 +6,7 @@
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 use sms_otp_core::Config;
+use sms_otp_core::config::Trigger;
 use sms_otp_core::lockout::dynamodb::DynamoDbLockout;
 use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metrics::{self, Metrics};
@@ -18,7 +19,7 @@ use sms_otp_core::triggers::{self, verify};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     runtime::init_logging();
-    let config = runtime::load_config()?;
+    let config = runtime::load_config(Trigger::VerifyAuthChallenge)?;
     match config.send_limit_table.clone() {
         Some(table) => {
             let table = Table::new(table);

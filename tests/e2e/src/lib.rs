@@ -68,7 +68,19 @@ impl Stack {
             .and_then(|e| e.variables())
             .cloned()
             .unwrap_or_default();
-        let config = Config::from_lookup(|k| env.get(k).cloned()).expect("the deployed configuration is valid");
+        // Each function gets only the variables it reads (config::SETTINGS): the deployed
+        // configuration is all of theirs together.
+        let mut all = env.clone();
+        for (logical, name) in &functions {
+            if logical == "CreateAuthChallengeFunction" {
+                continue;
+            }
+            let config = lambda.get_function_configuration().function_name(name).send().await.expect("a function");
+            if let Some(vars) = config.environment().and_then(|e| e.variables()) {
+                all.extend(vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+        let config = Config::from_lookup(|k| all.get(k).cloned()).expect("the deployed configuration is valid");
         let user_pool_id = outputs["UserPoolId"].clone();
         Self { client, config, sdk, user_pool_id, lambda, functions, endpoint, create_env: env }
     }

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# After a deploy: does each function of the stack start and answer? Invokes the four deployed
+# functions (names from the stack's outputs) once each with a harmless sample event from events/:
+#
+#   pre-sign-up            pre-sign-up/valid-number.json        a sign-up check; creates no user
+#   define-auth-challenge  define-auth-challenge/first-call.json the first round's decision
+#   create-auth-challenge  create-auth-challenge/smoke-not-a-number.json
+#                          an unknown user whose name is not a phone number: no SMS, no per-number count
+#   verify-auth-challenge  verify-auth-challenge/resend.json     a resend: never correct, counts nothing
+#
+# A function that starts and answers passes, whether it answers with a response or refuses the
+# event with its own error (pre-sign-up refuses +1 numbers when AllowedCountryCodes excludes 1).
+# One that does not start (a configuration refused at init: errorType Runtime.*) fails.
+#
+#   tools/smoke.sh STACK              (make smoke STACK=...): the account and region of the AWS
+#                                     configuration in this shell
+#   LOCAL=1 tools/smoke.sh STACK      (make smoke STACK=... LOCAL=1): the local emulator
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+stack="${1:?usage: tools/smoke.sh STACK_NAME}"
+if [ "${LOCAL:-}" = 1 ]; then
+  # shellcheck source=local-env.sh source-path=SCRIPTDIR
+  . tools/local-env.sh
+else
+  # shellcheck source=env.sh source-path=SCRIPTDIR
+  . tools/env.sh
+fi
+command -v aws >/dev/null || { echo "smoke: aws not found; run make tools" >&2; exit 1; }
+where="${AWS_ENDPOINT_URL:-AWS}"
+echo "smoke: stack $stack ($where, region ${AWS_REGION:-${AWS_DEFAULT_REGION:-from the AWS config}})"
+
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+output() {
+  aws cloudformation describe-stacks --stack-name "$stack" \
+    --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
+}
+
+failed=0
+for check in \
+  "PreSignUpFunctionName pre-sign-up/valid-number.json" \
+  "DefineAuthChallengeFunctionName define-auth-challenge/first-call.json" \
+  "CreateAuthChallengeFunctionName create-auth-challenge/smoke-not-a-number.json" \
+  "VerifyAuthChallengeFunctionName verify-auth-challenge/resend.json"; do
+  read -r key event <<<"$check"
+  name="$(output "$key")"
+  if [ -z "$name" ] || [ "$name" = None ]; then
+    echo "  $key: no such output on stack $stack: FAILED"; failed=1; continue
+  fi
+  if ! aws lambda invoke --function-name "$name" --payload "fileb://events/$event" \
+      "$tmp/answer.json" > "$tmp/invoke.json" 2> "$tmp/error.txt"; then
+    echo "  $name: the invoke failed: $(tr '\n' ' ' < "$tmp/error.txt"): FAILED"; failed=1; continue
+  fi
+  verdict="$(python3 - "$tmp/invoke.json" "$tmp/answer.json" "$event" <<'PY'
+import json, sys
+invoke = json.load(open(sys.argv[1]))
+try:
+    answer = json.load(open(sys.argv[2]))
+except ValueError:
+    answer = None
+event = sys.argv[3]
+status = invoke.get("StatusCode")
+if status != 200 or not isinstance(answer, dict):
+    print(f"FAILED: status {status}, answer {answer!r}")
+elif invoke.get("FunctionError") or "errorType" in answer:
+    kind = str(answer.get("errorType", ""))
+    message = str(answer.get("errorMessage", ""))[:160]
+    if kind.startswith("Runtime.") or not message:
+        print(f"FAILED: did not start ({kind}: {message})")
+    else:
+        print(f"ok: started, answered with its own refusal ({message})")
+else:
+    r = answer.get("response") or {}
+    want = {
+        "pre-sign-up": ("autoConfirmUser", True),
+        "define-auth-challenge": ("challengeName", "CUSTOM_CHALLENGE"),
+        "verify-auth-challenge": ("answerCorrect", False),
+    }.get(event.split("/")[0])
+    if want and r.get(want[0]) != want[1]:
+        print(f"FAILED: answered, but response.{want[0]} is {r.get(want[0])!r}, expected {want[1]!r}")
+    elif event.startswith("create") and not (r.get("publicChallengeParameters") or {}).get("maskedPhoneNumber"):
+        print(f"FAILED: answered without a challenge: {r!r}")
+    else:
+        shown = {k: v for k, v in r.items() if k in ("autoConfirmUser", "challengeName", "answerCorrect")}
+        if event.startswith("create"):
+            shown = {"publicChallengeParameters": r["publicChallengeParameters"]}
+        print(f"ok: started and answered {json.dumps(shown)}")
+PY
+)"
+  echo "  $name ($event): $verdict"
+  case "$verdict" in ok:*) ;; *) failed=1 ;; esac
+done
+if [ "$failed" = 0 ]; then echo "smoke: all four functions started and answered"; else echo "smoke: FAILED" >&2; exit 1; fi
