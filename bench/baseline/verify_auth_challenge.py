@@ -12,6 +12,27 @@ ALLOWED_COUNTRY_CODES = [c.strip() for c in os.environ.get("ALLOWED_COUNTRY_CODE
 
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
+# The same per-number table as the Rust verify (SEND_LIMIT_TABLE): a wrong answer adds to the
+# number's count, a right one resets it and counts for its prefix. Only when the table is set.
+TABLE = os.environ.get("SEND_LIMIT_TABLE", "")
+if TABLE:
+    import boto3
+    from botocore.config import Config
+
+    DYNAMODB = boto3.client("dynamodb", config=Config(retries={"max_attempts": 2, "mode": "standard"}))
+
+
+def count_answer(phone, correct):
+    key = {"phone": {"S": phone}, "day": {"N": "0"}}
+    if not correct:
+        DYNAMODB.update_item(TableName=TABLE, Key=key, UpdateExpression="ADD failures :one",
+                             ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="UPDATED_NEW")
+        return
+    DYNAMODB.delete_item(TableName=TABLE, Key=key)
+    bucket = str(int(time.time()) // 300 + 1)
+    DYNAMODB.update_item(TableName=TABLE, Key={"phone": {"S": "prefix:" + phone[:5]}, "day": {"N": bucket}},
+                         UpdateExpression="ADD correct :one", ExpressionAttributeValues={":one": {"N": "1"}})
+
 
 def phone_allowed(phone):
     if not phone or not E164.match(phone):
@@ -46,6 +67,9 @@ def handler(event, context):
         not_expired = time.time() < expires_at
         user_ok = not request.get("userNotFound") and phone_allowed(request["userAttributes"].get("phone_number"))
         correct = matches and not_expired and user_ok and delivered
+        phone = request["userAttributes"].get("phone_number")
+        if TABLE and phone and E164.match(phone):
+            count_answer(phone, correct)
 
     event["response"]["answerCorrect"] = correct
     logger.info("answer checked: correct=%s resend=%s", correct, action == "resend")

@@ -597,7 +597,7 @@ fn run() -> Result<(), String> {
     };
     let _ = writeln!(
         out,
-        "Harness: local Lambda Runtime API on 127.0.0.1; {} starts per Rust function ({} per Node.js and Python peer), {} warm invokes each. Node.js {} with @aws-sdk/client-sns {} under {}; Python with boto3 under awslambdaric. create reserves a send in the per-number limit (DynamoDB) and publishes (SNS Publish) to a local endpoint whose bare HTTP round trip is {}; a warm budget is the trigger's own plus one such round trip per AWS call it made. The peers have no per-number limit. \"From cold\" is one process's cold start plus its first invoke; the cold sign-in adds those of define, create, verify and define, each a fresh process, per sign-in ({} sign-ins for Rust, {} for each peer).\n",
+        "Harness: local Lambda Runtime API on 127.0.0.1; {} starts per Rust function ({} per Node.js and Python peer), {} warm invokes each. Node.js {} with @aws-sdk/client-sns {} under {}; Python with boto3 under awslambdaric. create reserves a send in the per-number limit (DynamoDB) and publishes (SNS Publish) to a local endpoint whose bare HTTP round trip is {}; a warm budget is the trigger's own plus one such round trip per AWS call it made. The peers' create has no per-number limit, lock or pumping breaker (one AWS call per code); their verify makes the Rust one's DynamoDB calls when SEND_LIMIT_TABLE is set. \"From cold\" is one process's cold start plus its first invoke; the cold sign-in adds those of define, create, verify and define, each a fresh process, per sign-in ({} sign-ins for Rust, {} for each peer).\n",
         o.starts,
         o.peer_starts,
         o.warm,
