@@ -45,7 +45,8 @@ impl DynamoDbLockout {
         [("phone", AttributeValue::S(number.expose().to_owned())), ("day", number_value(ANSWERS_DAY))]
     }
 
-    /// Sets the lock after the answer that brought the count to `failures`.
+    /// Sets the lock after the answer that brought the count to the limit, if no other answer
+    /// set it first.
     async fn lock(&self, number: &PhoneNumber, now: u64) -> Result<WrongAnswer, LimitError> {
         let until = self.policy.locked_until(now);
         let [phone, day] = Self::key(number);
