@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use sms_otp_core::Config;
 use sms_otp_core::lockout::testing::InMemoryLockout;
 use sms_otp_core::lockout::{AnswerLedger, NoLockout};
-use sms_otp_core::metadata::ChallengeState;
+use sms_otp_core::challenge::ChallengeState;
 use sms_otp_core::metrics::Metrics;
 use sms_otp_core::phone::PhoneNumber;
 use sms_otp_core::pumping::NoBreaker;

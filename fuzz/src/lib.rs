@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use tokio::runtime::Runtime;
 use sms_otp_core::Config;
-use sms_otp_core::metadata::ChallengeState;
+use sms_otp_core::challenge::ChallengeState;
 use sms_otp_core::phone::PhoneNumber;
 
 /// The clock every target uses (the sample events are written around it).

@@ -1,7 +1,8 @@
 //! Passwordless SMS sign-in for Amazon Cognito: everything the four trigger binaries share.
 //!
-//! - [`challenge`]: the sign-in state machine, pure (no I/O, time passed in).
-//! - [`code`], [`phone`] (and its [`calling_codes`]), [`message`], [`metadata`]: the values it works with.
+//! - [`challenge`]: the sign-in state machine, pure (no I/O, time passed in), and the state of a
+//!   round it keeps in Cognito's `challengeMetadata` ([`challenge::state`]).
+//! - [`code`], [`phone`] (and its [`calling_codes`]), [`message`]: the values it works with.
 //! - [`config`]: environment variables, parsed and checked once.
 //! - [`sms`]: the SMS sender trait, a fake, and Amazon SNS (feature `aws`).
 //! - [`send_limit`]: SMS per phone number across sign-ins, in memory or in DynamoDB (feature `aws`).
@@ -9,7 +10,8 @@
 //! - [`pumping`]: SMS pumping defences, a conversion breaker and a budget per destination prefix.
 //! - [`metrics`]: CloudWatch embedded-metric lines of what each invocation did.
 //! - [`triggers`]: Cognito's four events in, responses out.
-//! - [`runtime`]: logging, configuration loading and the clock for the binaries.
+//! - [`lambda`]: what every function binary does around its handler: JSON logs, the configuration
+//!   read at start-up, the clock, one metrics line per invocation.
 
 #[cfg(feature = "aws")]
 pub mod aws;
@@ -17,13 +19,12 @@ pub mod calling_codes;
 pub mod challenge;
 pub mod code;
 pub mod config;
+pub mod lambda;
 pub mod lockout;
 pub mod message;
-pub mod metadata;
 pub mod metrics;
 pub mod phone;
 pub mod pumping;
-pub mod runtime;
 pub mod send_limit;
 pub mod sms;
 pub mod triggers;

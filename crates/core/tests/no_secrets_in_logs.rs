@@ -12,7 +12,7 @@ mod support;
 
 use serde_json::Value;
 use sms_otp_core::Config;
-use sms_otp_core::runtime::log_subscriber;
+use sms_otp_core::lambda::log_subscriber;
 use sms_otp_core::sms::SendError;
 use sms_otp_core::sms::testing::RecordingSender;
 use sms_otp_core::triggers::create::CreateContext;

@@ -14,13 +14,13 @@ use sms_otp_core::send_limit::SendLimiter;
 use sms_otp_core::send_limit::dynamodb::{DynamoDbLimiter, Table};
 use sms_otp_core::sms::sns::SnsSender;
 use sms_otp_core::triggers::create::{self, CreateContext};
-use sms_otp_core::{runtime, triggers};
+use sms_otp_core::{lambda, triggers};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    runtime::init_logging();
-    let config = runtime::load_config(Trigger::CreateAuthChallenge)?;
-    runtime::log_sms_segments(&config);
+    lambda::init_logging();
+    let config = lambda::load_config(Trigger::CreateAuthChallenge)?;
+    lambda::log_sms_segments(&config);
     // SSL_CERT_FILE, if set, is read and checked now; the roots are used from the first send.
     sms_otp_core::aws::load_tls_roots().inspect_err(|error| tracing::error!(%error, "configuration refused"))?;
     let sender = SnsSender::new(&config.sms);
@@ -50,10 +50,10 @@ async fn serve<L: SendLimiter, A: AnswerLedger, P: PrefixLedger>(
         let user_pool_id = metrics::user_pool_id(&event.payload).to_owned();
         let mut counts = Metrics::default();
         let result = match triggers::from_json(event.payload) {
-            Ok(event) => create::handle(event, ctx, runtime::unix_now(), &mut counts).await,
+            Ok(event) => create::handle(event, ctx, lambda::unix_now(), &mut counts).await,
             Err(e) => Err(e),
         };
-        runtime::emit_metrics(&counts, &ctx.config, &user_pool_id);
+        lambda::emit_metrics(&counts, &ctx.config, &user_pool_id);
         result
     }))
     .await

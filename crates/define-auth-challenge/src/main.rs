@@ -3,15 +3,15 @@
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 use sms_otp_core::config::Trigger;
-use sms_otp_core::runtime;
+use sms_otp_core::lambda;
 use sms_otp_core::triggers::define;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    runtime::init_logging();
-    let config = &runtime::load_config(Trigger::DefineAuthChallenge)?;
+    lambda::init_logging();
+    let config = &lambda::load_config(Trigger::DefineAuthChallenge)?;
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
-        runtime::handle_counted(event.payload, config, |event, metrics| define::handle(event, config, metrics))
+        lambda::handle_counted(event.payload, config, |event, metrics| define::handle(event, config, metrics))
     }))
     .await
 }

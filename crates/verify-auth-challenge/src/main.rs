@@ -7,19 +7,19 @@ use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
 use sms_otp_core::Config;
 use sms_otp_core::config::Trigger;
+use sms_otp_core::lambda;
 use sms_otp_core::lockout::dynamodb::DynamoDbLockout;
 use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metrics::{self, Metrics};
 use sms_otp_core::pumping::dynamodb::DynamoDbPrefixLedger;
 use sms_otp_core::pumping::{NoBreaker, PrefixLedger};
-use sms_otp_core::runtime;
 use sms_otp_core::send_limit::dynamodb::Table;
 use sms_otp_core::triggers::{self, verify};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    runtime::init_logging();
-    let config = runtime::load_config(Trigger::VerifyAuthChallenge)?;
+    lambda::init_logging();
+    let config = lambda::load_config(Trigger::VerifyAuthChallenge)?;
     match config.send_limit_table.clone() {
         Some(table) => {
             let table = Table::new(table);
@@ -39,10 +39,10 @@ async fn serve<A: AnswerLedger, P: PrefixLedger>(config: &Config, ledger: &A, pr
         let user_pool_id = metrics::user_pool_id(&event.payload).to_owned();
         let mut counts = Metrics::default();
         let result = match triggers::from_json(event.payload) {
-            Ok(event) => verify::handle(event, config, ledger, prefixes, runtime::unix_now(), &mut counts).await,
+            Ok(event) => verify::handle(event, config, ledger, prefixes, lambda::unix_now(), &mut counts).await,
             Err(e) => Err(e),
         };
-        runtime::emit_metrics(&counts, config, &user_pool_id);
+        lambda::emit_metrics(&counts, config, &user_pool_id);
         result
     }))
     .await

@@ -21,7 +21,7 @@ use aws_lambda_events::event::cognito::CognitoEventUserPoolsCreateAuthChallenge 
 use rand::rngs::SysRng;
 
 use super::{CUSTOM_CHALLENGE, TriggerError, parse_session, private, proven_phone_number, public};
-use crate::challenge::{self, Answerable, Limits, PublicView, Request};
+use crate::challenge::{self, Action, Answerable, Limits, PublicView};
 use crate::code::Code;
 use crate::config::Config;
 use crate::lockout::{AnswerLedger, Lock, NoLockout};
@@ -189,14 +189,14 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedg
         return Err(TriggerError::WrongChallengeName);
     }
     let rounds = parse_session(&request.session)?;
-    let action = Request::from_client_metadata(&request.client_metadata)?;
+    let action = Action::from_client_metadata(&request.client_metadata)?;
     let mut recipient = Recipient::of(&event, config)?;
     match &recipient {
         Recipient::Withheld { why: WithheldReason::UnknownUser, .. } => metrics.count(Metric::UnknownUser),
         Recipient::Withheld { why: WithheldReason::CountryBlocked, .. } => metrics.count(Metric::CountryBlocked),
         _ => {}
     }
-    if action == Request::Resend {
+    if action == Action::Resend {
         metrics.count(Metric::ResendRequested);
     }
 
@@ -292,7 +292,7 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedg
         delivery = recipient.kind(),
         sent = next.send,
         delivered = next.state.delivered,
-        resend = action == Request::Resend,
+        resend = action == Action::Resend,
         sends = next.state.sends,
         attempts_left = view.attempts_left,
         "challenge created"

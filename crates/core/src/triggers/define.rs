@@ -3,14 +3,14 @@
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsDefineAuthChallenge as DefineEvent;
 
 use super::{CUSTOM_CHALLENGE, TriggerError, parse_session};
-use crate::challenge::{self, Decision, Limits, Request};
+use crate::challenge::{self, Action, Decision, Limits};
 use crate::config::Config;
 use crate::metrics::{Metric, Metrics};
 
 pub fn handle(mut event: DefineEvent, config: &Config, metrics: &mut Metrics) -> Result<DefineEvent, TriggerError> {
     let request = &event.request;
     let rounds = parse_session(&request.session)?;
-    let action = Request::from_client_metadata(&request.client_metadata)?;
+    let action = Action::from_client_metadata(&request.client_metadata)?;
     let decision = challenge::decide(&rounds, action, request.user_not_found, &Limits::from(config))?;
 
     let response = &mut event.response;

@@ -15,8 +15,8 @@ use serde::de::DeserializeOwned;
 
 pub use error::TriggerError;
 
+use crate::challenge::ChallengeState;
 use crate::challenge::Round;
-use crate::metadata::ChallengeState;
 use crate::phone::PhoneNumber;
 
 /// The only challenge this product issues.

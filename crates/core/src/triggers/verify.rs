@@ -13,7 +13,7 @@ use aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallenge 
 use serde_json::Value;
 
 use super::{TriggerError, private, proven_phone_number};
-use crate::challenge::{self, Request};
+use crate::challenge::{self, Action};
 use crate::config::Config;
 use crate::lockout::{AnswerLedger, Lock, WrongAnswer};
 use crate::metrics::{Metric, Metrics};
@@ -29,12 +29,12 @@ pub async fn handle<A: AnswerLedger, P: PrefixLedger>(
     metrics: &mut Metrics,
 ) -> Result<VerifyEvent, TriggerError> {
     let request = &event.request;
-    let action = Request::from_client_metadata(&request.client_metadata)?;
+    let action = Action::from_client_metadata(&request.client_metadata)?;
     let round = private::decode(&request.private_challenge_parameters)?;
 
     let correct = match action {
-        Request::Resend => false,
-        Request::Answer => {
+        Action::Resend => false,
+        Action::Answer => {
             let answer = match &request.challenge_answer {
                 Some(Value::String(answer)) => answer,
                 _ => return Err(TriggerError::AnswerNotAString),
@@ -69,7 +69,7 @@ pub async fn handle<A: AnswerLedger, P: PrefixLedger>(
     event.response.answer_correct = correct;
     tracing::info!(
         correct,
-        resend = action == Request::Resend,
+        resend = action == Action::Resend,
         expired = now >= round.expires_at,
         delivered = round.delivered,
         "answer checked"

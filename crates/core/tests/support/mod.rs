@@ -65,7 +65,7 @@ impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger> Deployment<L, A, P> {
         &self.ctx.config
     }
 
-    /// What the binaries do after each invocation (`runtime::emit_metrics`), into a list.
+    /// What the binaries do after each invocation (`lambda::emit_metrics`), into a list.
     fn record(&self, metrics: &Metrics) {
         let ms = NOW * 1000;
         if let Some(line) = metrics.to_emf(&self.config().metrics_namespace, USER_POOL_ID, ms) {

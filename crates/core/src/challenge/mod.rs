@@ -16,7 +16,10 @@ use std::collections::HashMap;
 
 use crate::code::Code;
 use crate::config::Config;
-use crate::metadata::ChallengeState;
+
+pub mod state;
+
+pub use state::{ChallengeState, MetadataError};
 
 /// Rounds allowed beyond the attempt and send limits, for resends asked inside the cooldown
 /// (they send nothing). Past it the sign-in ends, so a client cannot keep one alive forever.
@@ -50,7 +53,7 @@ impl Limits {
 
 /// What the client asked for with this call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Request {
+pub enum Action {
     /// An answer to the current challenge (or the start of the sign-in).
     Answer,
     /// `ClientMetadata {"action": "resend"}`: a new code, please. Never a wrong answer.
@@ -61,7 +64,7 @@ pub enum Request {
 #[error("unknown clientMetadata action; use \"resend\" for a new code, or \"answer\" (the default) for an answer")]
 pub struct UnknownAction;
 
-impl Request {
+impl Action {
     /// Reads `clientMetadata.action`: absent or `answer` for an answer, `resend` for a resend.
     /// Other keys are the app's own business and are ignored.
     pub fn from_client_metadata(metadata: &HashMap<String, String>) -> Result<Self, UnknownAction> {
@@ -108,10 +111,10 @@ pub enum SessionError {
     CorrectAnswerForUndeliveredCode,
 }
 
-/// Define's decision after `rounds`, for the current `request`.
+/// Define's decision after `rounds`, for the current `action`.
 pub fn decide(
     rounds: &[Round],
-    request: Request,
+    action: Action,
     user_not_found: bool,
     limits: &Limits,
 ) -> Result<Decision, SessionError> {
@@ -131,12 +134,12 @@ pub fn decide(
     if rounds.len() >= limits.max_rounds() as usize {
         return Ok(Decision::Fail(FailReason::TooManyRounds));
     }
-    Ok(match request {
-        Request::Resend if last.state.sends >= limits.max_sends => Decision::Fail(FailReason::TooManyResends),
-        Request::Answer if last.state.failures.saturating_add(1) >= limits.max_attempts => {
+    Ok(match action {
+        Action::Resend if last.state.sends >= limits.max_sends => Decision::Fail(FailReason::TooManyResends),
+        Action::Answer if last.state.failures.saturating_add(1) >= limits.max_attempts => {
             Decision::Fail(FailReason::TooManyWrongAnswers)
         }
-        Request::Resend | Request::Answer => Decision::Challenge,
+        Action::Resend | Action::Answer => Decision::Challenge,
     })
 }
 
@@ -161,7 +164,7 @@ impl NextRound {
 /// first round). `draw` is only called when a new code is needed.
 pub fn next_round<E>(
     previous: Option<&ChallengeState>,
-    request: Request,
+    action: Action,
     now: u64,
     limits: &Limits,
     draw: impl FnOnce() -> Result<Code, E>,
@@ -170,12 +173,12 @@ pub fn next_round<E>(
         let state = ChallengeState { code: draw()?, issued_at: now, sends: 1, failures: 0, delivered: false };
         return Ok(NextRound { state, send: true });
     };
-    match request {
-        Request::Answer => {
+    match action {
+        Action::Answer => {
             let state = ChallengeState { failures: prev.failures.saturating_add(1), ..prev.clone() };
             Ok(NextRound { state, send: false })
         }
-        Request::Resend if resend_allowed(prev, now, limits) => {
+        Action::Resend if resend_allowed(prev, now, limits) => {
             let state = ChallengeState {
                 code: draw()?,
                 issued_at: now,
@@ -185,7 +188,7 @@ pub fn next_round<E>(
             };
             Ok(NextRound { state, send: true })
         }
-        Request::Resend => Ok(NextRound { state: prev.clone(), send: false }),
+        Action::Resend => Ok(NextRound { state: prev.clone(), send: false }),
     }
 }
 
@@ -286,41 +289,41 @@ mod tests {
 
     #[test]
     fn first_call_asks_for_a_challenge() {
-        assert_eq!(decide(&[], Request::Answer, false, &limits()), Ok(Decision::Challenge));
+        assert_eq!(decide(&[], Action::Answer, false, &limits()), Ok(Decision::Challenge));
         // Unknown users go through the same rounds.
-        assert_eq!(decide(&[], Request::Answer, true, &limits()), Ok(Decision::Challenge));
+        assert_eq!(decide(&[], Action::Answer, true, &limits()), Ok(Decision::Challenge));
     }
 
     #[test]
     fn correct_answer_issues_tokens() {
         let rounds = [wrong(1, 0), Round { state: state(1, 1), answered_correctly: true }];
-        assert_eq!(decide(&rounds, Request::Answer, false, &limits()), Ok(Decision::IssueTokens));
+        assert_eq!(decide(&rounds, Action::Answer, false, &limits()), Ok(Decision::IssueTokens));
     }
 
     #[test]
     fn correct_answer_for_unknown_user_fails_closed() {
         let rounds = [Round { state: state(1, 0), answered_correctly: true }];
-        assert_eq!(decide(&rounds, Request::Answer, true, &limits()), Err(SessionError::CorrectAnswerForUnknownUser));
+        assert_eq!(decide(&rounds, Action::Answer, true, &limits()), Err(SessionError::CorrectAnswerForUnknownUser));
     }
 
     #[test]
     fn correct_answer_before_the_last_round_fails_closed() {
         let rounds = [Round { state: state(1, 0), answered_correctly: true }, wrong(1, 1)];
-        assert_eq!(decide(&rounds, Request::Answer, false, &limits()), Err(SessionError::CorrectAnswerNotLast));
+        assert_eq!(decide(&rounds, Action::Answer, false, &limits()), Err(SessionError::CorrectAnswerNotLast));
     }
 
     #[test]
     fn wrong_answers_until_max_attempts() {
         let l = limits();
-        assert_eq!(decide(&[wrong(1, 0)], Request::Answer, false, &l), Ok(Decision::Challenge));
-        assert_eq!(decide(&[wrong(1, 0), wrong(1, 1)], Request::Answer, false, &l), Ok(Decision::Challenge));
+        assert_eq!(decide(&[wrong(1, 0)], Action::Answer, false, &l), Ok(Decision::Challenge));
+        assert_eq!(decide(&[wrong(1, 0), wrong(1, 1)], Action::Answer, false, &l), Ok(Decision::Challenge));
         assert_eq!(
-            decide(&[wrong(1, 0), wrong(1, 1), wrong(1, 2)], Request::Answer, false, &l),
+            decide(&[wrong(1, 0), wrong(1, 1), wrong(1, 2)], Action::Answer, false, &l),
             Ok(Decision::Fail(FailReason::TooManyWrongAnswers))
         );
         let one = Limits { max_attempts: 1, ..l };
         assert_eq!(
-            decide(&[wrong(1, 0)], Request::Answer, false, &one),
+            decide(&[wrong(1, 0)], Action::Answer, false, &one),
             Ok(Decision::Fail(FailReason::TooManyWrongAnswers))
         );
     }
@@ -330,31 +333,31 @@ mod tests {
         let l = limits();
         // Two wrong answers recorded; a resend must not be the third.
         let rounds = [wrong(1, 0), wrong(1, 1), wrong(1, 2)];
-        assert_eq!(decide(&rounds[..2], Request::Resend, false, &l), Ok(Decision::Challenge));
-        let next = next_round(Some(&state(1, 2)), Request::Resend, NOW + 30, &l, draw("222222")).unwrap();
+        assert_eq!(decide(&rounds[..2], Action::Resend, false, &l), Ok(Decision::Challenge));
+        let next = next_round(Some(&state(1, 2)), Action::Resend, NOW + 30, &l, draw("222222")).unwrap();
         assert_eq!(next.state.failures, 2);
     }
 
     #[test]
     fn asking_for_more_than_max_sends_ends_the_sign_in() {
         let l = limits();
-        assert_eq!(decide(&[wrong(2, 0)], Request::Resend, false, &l), Ok(Decision::Challenge));
-        assert_eq!(decide(&[wrong(3, 0)], Request::Resend, false, &l), Ok(Decision::Fail(FailReason::TooManyResends)));
+        assert_eq!(decide(&[wrong(2, 0)], Action::Resend, false, &l), Ok(Decision::Challenge));
+        assert_eq!(decide(&[wrong(3, 0)], Action::Resend, false, &l), Ok(Decision::Fail(FailReason::TooManyResends)));
         // ...but an answer is still allowed after the last send.
-        assert_eq!(decide(&[wrong(3, 0)], Request::Answer, false, &l), Ok(Decision::Challenge));
+        assert_eq!(decide(&[wrong(3, 0)], Action::Answer, false, &l), Ok(Decision::Challenge));
     }
 
     #[test]
     fn rounds_are_capped() {
         let l = limits();
         let rounds: Vec<Round> = (0..l.max_rounds()).map(|_| wrong(1, 0)).collect();
-        assert_eq!(decide(&rounds, Request::Resend, false, &l), Ok(Decision::Fail(FailReason::TooManyRounds)));
-        assert_eq!(decide(&rounds[1..], Request::Resend, false, &l), Ok(Decision::Challenge));
+        assert_eq!(decide(&rounds, Action::Resend, false, &l), Ok(Decision::Fail(FailReason::TooManyRounds)));
+        assert_eq!(decide(&rounds[1..], Action::Resend, false, &l), Ok(Decision::Challenge));
     }
 
     #[test]
     fn first_round_draws_and_sends() {
-        let next = next_round(None, Request::Answer, NOW, &limits(), draw("123456")).unwrap();
+        let next = next_round(None, Action::Answer, NOW, &limits(), draw("123456")).unwrap();
         assert_eq!(
             next,
             NextRound {
@@ -363,14 +366,14 @@ mod tests {
             }
         );
         // A resend asked on the first call is just the first send.
-        let next = next_round(None, Request::Resend, NOW, &limits(), draw("123456")).unwrap();
+        let next = next_round(None, Action::Resend, NOW, &limits(), draw("123456")).unwrap();
         assert_eq!(next.state.sends, 1);
     }
 
     #[test]
     fn wrong_answer_keeps_the_code_and_sends_nothing() {
         let prev = state(1, 0);
-        let next = next_round(Some(&prev), Request::Answer, NOW + 100, &limits(), no_draw).unwrap();
+        let next = next_round(Some(&prev), Action::Answer, NOW + 100, &limits(), no_draw).unwrap();
         assert!(!next.send);
         assert_eq!(next.state, ChallengeState { failures: 1, ..prev });
     }
@@ -378,7 +381,7 @@ mod tests {
     #[test]
     fn resend_inside_the_cooldown_keeps_the_code() {
         let prev = state(1, 0);
-        let next = next_round(Some(&prev), Request::Resend, NOW + 29, &limits(), no_draw).unwrap();
+        let next = next_round(Some(&prev), Action::Resend, NOW + 29, &limits(), no_draw).unwrap();
         assert_eq!(next, NextRound { state: prev.clone(), send: false });
         assert_eq!(PublicView::of(&next.state, NOW + 29, &limits()).resend_in, 1);
     }
@@ -386,7 +389,7 @@ mod tests {
     #[test]
     fn resend_after_the_cooldown_replaces_the_code() {
         let prev = state(1, 1);
-        let next = next_round(Some(&prev), Request::Resend, NOW + 30, &limits(), draw("222222")).unwrap();
+        let next = next_round(Some(&prev), Action::Resend, NOW + 30, &limits(), draw("222222")).unwrap();
         assert!(next.send);
         assert_eq!(
             next.state,
@@ -402,20 +405,20 @@ mod tests {
     #[test]
     fn zero_cooldown_allows_an_immediate_resend() {
         let l = Limits { resend_cooldown_seconds: 0, ..limits() };
-        let next = next_round(Some(&state(1, 0)), Request::Resend, NOW, &l, draw("222222")).unwrap();
+        let next = next_round(Some(&state(1, 0)), Action::Resend, NOW, &l, draw("222222")).unwrap();
         assert!(next.send);
     }
 
     #[test]
     fn no_resend_past_max_sends() {
         let prev = state(3, 0);
-        let next = next_round(Some(&prev), Request::Resend, NOW + 1000, &limits(), no_draw).unwrap();
+        let next = next_round(Some(&prev), Action::Resend, NOW + 1000, &limits(), no_draw).unwrap();
         assert_eq!(next, NextRound { state: prev, send: false });
     }
 
     #[test]
     fn draw_errors_propagate() {
-        let result = next_round(None, Request::Answer, NOW, &limits(), || Err::<Code, _>("no entropy"));
+        let result = next_round(None, Action::Answer, NOW, &limits(), || Err::<Code, _>("no entropy"));
         assert_eq!(result, Err("no entropy"));
     }
 
@@ -449,11 +452,11 @@ mod tests {
         // A new code is undelivered until create marks it; a wrong answer or a resend inside the
         // cooldown keeps the round as it was.
         let l = limits();
-        let mut first = next_round(None, Request::Answer, NOW, &l, draw("222222")).unwrap();
+        let mut first = next_round(None, Action::Answer, NOW, &l, draw("222222")).unwrap();
         assert!(!answer_is_correct(&Answerable::of(&first.state, &l), "222222", NOW));
         let withheld = first.state.clone();
-        for request in [Request::Answer, Request::Resend] {
-            let next = next_round(Some(&withheld), request, NOW + 1, &l, no_draw).unwrap();
+        for action in [Action::Answer, Action::Resend] {
+            let next = next_round(Some(&withheld), action, NOW + 1, &l, no_draw).unwrap();
             assert!(!next.state.delivered && !answer_is_correct(&Answerable::of(&next.state, &l), "222222", NOW + 1));
         }
         first.mark_delivered();
@@ -465,7 +468,7 @@ mod tests {
         let undelivered = ChallengeState { delivered: false, ..state(1, 0) };
         let rounds = [Round { state: undelivered, answered_correctly: true }];
         assert_eq!(
-            decide(&rounds, Request::Answer, false, &limits()),
+            decide(&rounds, Action::Answer, false, &limits()),
             Err(SessionError::CorrectAnswerForUndeliveredCode)
         );
     }
@@ -473,11 +476,11 @@ mod tests {
     #[test]
     fn actions_other_than_resend_are_refused() {
         let meta = |v: &str| HashMap::from([("action".to_string(), v.to_string())]);
-        assert_eq!(Request::from_client_metadata(&HashMap::new()), Ok(Request::Answer));
-        assert_eq!(Request::from_client_metadata(&meta("resend")), Ok(Request::Resend));
-        assert_eq!(Request::from_client_metadata(&meta("answer")), Ok(Request::Answer));
-        assert_eq!(Request::from_client_metadata(&meta("Resend")), Err(UnknownAction));
+        assert_eq!(Action::from_client_metadata(&HashMap::new()), Ok(Action::Answer));
+        assert_eq!(Action::from_client_metadata(&meta("resend")), Ok(Action::Resend));
+        assert_eq!(Action::from_client_metadata(&meta("answer")), Ok(Action::Answer));
+        assert_eq!(Action::from_client_metadata(&meta("Resend")), Err(UnknownAction));
         let other_keys = HashMap::from([("locale".to_string(), "en".to_string())]);
-        assert_eq!(Request::from_client_metadata(&other_keys), Ok(Request::Answer));
+        assert_eq!(Action::from_client_metadata(&other_keys), Ok(Action::Answer));
     }
 }
