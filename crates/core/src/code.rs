@@ -68,6 +68,28 @@ impl Code {
     }
 }
 
+/// The operating system's random source could not be read: no code is drawn, and the round fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the system's random source is unavailable")]
+pub struct RandomUnavailable;
+
+/// Where create's new codes come from. The functions draw from the operating system
+/// ([`SystemRandom`]); tests hand in a known sequence, or one that fails (`testkit::codes`).
+pub trait CodeSource: Send + Sync {
+    /// A new code of `length` digits ([`MIN_LENGTH`] to [`MAX_LENGTH`]).
+    fn draw(&self, length: usize) -> Result<Code, RandomUnavailable>;
+}
+
+/// The operating system's CSPRNG (`getrandom`), through [`Code::generate`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemRandom;
+
+impl CodeSource for SystemRandom {
+    fn draw(&self, length: usize) -> Result<Code, RandomUnavailable> {
+        Code::generate(&mut rand::rngs::SysRng, length).map_err(|_| RandomUnavailable)
+    }
+}
+
 impl fmt::Debug for Code {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Code({})", "*".repeat(self.0.len()))

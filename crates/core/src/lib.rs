@@ -10,6 +10,8 @@
 //! - [`pumping`]: SMS pumping defences, a conversion breaker and a budget per destination prefix.
 //! - [`metrics`]: CloudWatch embedded-metric lines of what each invocation did.
 //! - [`triggers`]: Cognito's four events in, responses out.
+//! - `testkit` (feature `test-util`): the fakes, event builders and fail-closed oracles every
+//!   test shares; never in a function.
 //! - [`lambda`]: what every function binary does around its handler: JSON logs, the configuration
 //!   read at start-up, the clock, one metrics line per invocation.
 
@@ -27,6 +29,8 @@ pub mod phone;
 pub mod pumping;
 pub mod send_limit;
 pub mod sms;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testkit;
 pub mod triggers;
 
 pub use config::Config;

@@ -14,16 +14,17 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use sms_otp_core::Config;
 use sms_otp_core::challenge::ChallengeState;
-use sms_otp_core::lockout::testing::InMemoryLockout;
 use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metrics::Metrics;
 use sms_otp_core::phone::PhoneNumber;
 use sms_otp_core::pumping::NoBreaker;
-use sms_otp_core::sms::testing::{RecordingSender, SentSms};
+use sms_otp_core::testkit::events::{self, answer_to};
+use sms_otp_core::testkit::lockout::InMemoryLockout;
+use sms_otp_core::testkit::oracles::{created_round, define_may_issue_tokens, verify_may_accept};
+use sms_otp_core::testkit::sms::{RecordingSender, SentSms};
+use sms_otp_core::testkit::{NOW, block_on};
 use sms_otp_core::triggers::create::{self, CreateContext};
 use sms_otp_core::triggers::{define, from_json, pre_sign_up, verify};
-
-const NOW: u64 = 1_763_700_000;
 
 fn config() -> ProptestConfig {
     ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() }
@@ -76,14 +77,6 @@ fn round_of_ours() -> impl Strategy<Value = Value> {
     })
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    thread_local! {
-        static RUNTIME: tokio::runtime::Runtime =
-            tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
-    }
-    RUNTIME.with(|rt| rt.block_on(future))
-}
-
 /// Verify with the defaults and no count across sign-ins.
 fn verify_default(event: Value) -> Result<bool, sms_otp_core::triggers::TriggerError> {
     from_json(event)
@@ -104,17 +97,9 @@ fn client_metadata() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// An event of `trigger` for the user `+15555550100`, its request filled in later.
 fn header(trigger: &str) -> Value {
-    json!({"version": "1", "region": "us-east-1", "userPoolId": "p", "userName": "+15555550100",
-        "callerContext": {"awsSdkVersion": "x", "clientId": "c"}, "triggerSource": trigger})
-}
-
-/// Whether `session` ends in a round this product could have written, answered correctly.
-fn ends_in_a_correct_round_of_ours(session: &Value) -> bool {
-    let Some(last) = session.as_array().and_then(|s| s.last()) else { return false };
-    last["challengeName"] == "CUSTOM_CHALLENGE"
-        && last["challengeResult"] == true
-        && last["challengeMetadata"].as_str().is_some_and(|m| ChallengeState::parse(m).is_ok())
+    events::event(trigger, "+15555550100", Value::Null)
 }
 
 /// Runs create on `event` (the defaults, a recording sender, withheld rounds without a wait,
@@ -127,42 +112,14 @@ fn create_round<A: AnswerLedger>(event: Value, ledger: A) -> (Option<Value>, Vec
     (out.map(|out| serde_json::to_value(out).expect("events serialize")["response"].take()), ctx.sender.sent())
 }
 
-/// What every round create makes must hold: metadata that parses back, the same code in the
-/// private parameters, and an SMS (if any) only to a known user's own number.
+/// What every round create makes must hold ([`created_round`]), as a property test failure.
 fn check_round(request: &Value, response: &Value, sms: &[SentSms]) -> Result<ChallengeState, TestCaseError> {
-    let metadata = response["challengeMetadata"].as_str().unwrap_or_default();
-    let state = ChallengeState::parse(metadata)
-        .map_err(|e| TestCaseError::fail(format!("metadata {metadata:?} does not parse back ({e}) for {request}")))?;
-    prop_assert_eq!(response["privateChallengeParameters"]["code"].as_str(), Some(state.code.expose()));
-    let delivered = response["privateChallengeParameters"]["delivered"].as_str();
-    prop_assert_eq!(delivered, Some(if state.delivered { "true" } else { "false" }));
-    prop_assert!(sms.len() <= 1);
-    if let Some(sms) = sms.first() {
-        prop_assert!(request["userNotFound"] != true, "an SMS for an unknown user");
-        prop_assert_eq!(Some(sms.to.as_str()), request["userAttributes"]["phone_number"].as_str());
-        prop_assert!(state.delivered, "a code sent but not marked delivered");
-    } else if state.delivered {
-        // Sent nothing now: only a round that keeps an earlier delivered code may be winnable.
-        let previous =
-            request["session"].as_array().and_then(|s| s.last()).and_then(|r| r["challengeMetadata"].as_str());
-        let previous = previous.and_then(|m| ChallengeState::parse(m).ok());
-        prop_assert!(
-            previous.is_some_and(|p| p.delivered && p.code == state.code && p.issued_at == state.issued_at),
-            "a round that sent nothing is winnable without an earlier delivered code: {request}"
-        );
-    }
-    Ok(state)
+    created_round(request, response, sms, &Config::default(), NOW).map_err(TestCaseError::fail)
 }
 
 /// Verify's answer to `answer` for the round create made for `request`, with `ledger`.
 fn verify_with<A: AnswerLedger>(request: &Value, response: &Value, answer: &str, ledger: &A) -> bool {
-    let mut event = header("VerifyAuthChallengeResponse_Authentication");
-    let attributes = if request["userAttributes"].is_object() { request["userAttributes"].clone() } else { json!({}) };
-    event["request"] = json!({"userAttributes": attributes,
-        "privateChallengeParameters": response["privateChallengeParameters"].clone(),
-        "challengeAnswer": answer, "userNotFound": request["userNotFound"] == true});
-    event["response"] = json!({});
-    from_json(event)
+    from_json(answer_to(request, response, answer))
         .and_then(|e| block_on(verify::handle(e, &Config::default(), ledger, &NoBreaker, NOW, &mut Metrics::default())))
         .is_ok_and(|out| out.response.answer_correct)
 }
@@ -182,15 +139,14 @@ proptest! {
         metadata in client_metadata(),
         attributes in any_json(),
     ) {
-        let mut event = header("DefineAuthChallenge_Authentication");
+        let mut event = header(events::DEFINE);
         event["request"] = json!({"userAttributes": attributes, "session": session, "userNotFound": user_not_found, "clientMetadata": metadata});
-        event["response"] = json!({});
-        let session = event["request"]["session"].clone();
+        let request = event["request"].clone();
         if let Ok(out) = from_json(event).and_then(|e| define::handle(e, &Config::default(), &mut Metrics::default())) {
             let response = &out.response;
             if response.issue_tokens {
                 prop_assert!(!user_not_found, "tokens for an unknown user");
-                prop_assert!(ends_in_a_correct_round_of_ours(&session), "tokens after {session}");
+                prop_assert!(define_may_issue_tokens(&request), "tokens after {request}");
             }
             prop_assert!(!(response.issue_tokens && response.fail_authentication));
         }
@@ -208,12 +164,14 @@ proptest! {
         verified in prop_oneof![Just(Value::from("true")), any_json()],
         delivered in prop_oneof![Just(Value::from("true")), Just(Value::from("false")), any_json()],
     ) {
-        let mut event = header("VerifyAuthChallengeResponse_Authentication");
+        let mut event = header(events::VERIFY);
         event["request"] = json!({"userAttributes": {"phone_number": phone.clone(), "phone_number_verified": verified.clone()},
             "privateChallengeParameters": {"code": code.clone(), "expiresAt": expires_at.clone(), "delivered": delivered.clone()},
             "challengeAnswer": answer.clone(), "userNotFound": user_not_found, "clientMetadata": metadata.clone()});
         event["response"] = json!({"answerCorrect": null});
+        let request = event["request"].clone();
         if verify_default(event).is_ok_and(|correct| correct) {
+            prop_assert!(verify_may_accept(&request, &Config::default(), NOW), "answerCorrect for {request}");
             prop_assert_eq!(delivered.as_str(), Some("true"), "a round whose code was not delivered");
             prop_assert!(verified.as_str().is_some_and(|v| v.eq_ignore_ascii_case("true")), "an unproven number");
             let code = code.as_str().unwrap_or_default();
@@ -255,11 +213,10 @@ proptest! {
         event["request"][field.as_str()] = value;
         match trigger {
             "define-auth-challenge" => {
-                let session = event["request"]["session"].clone();
-                let unknown = event["request"]["userNotFound"] == true;
+                let request = event["request"].clone();
                 let out = from_json(event).and_then(|e| define::handle(e, &Config::default(), &mut Metrics::default()));
                 if out.is_ok_and(|out| out.response.issue_tokens) {
-                    prop_assert!(!unknown && ends_in_a_correct_round_of_ours(&session));
+                    prop_assert!(define_may_issue_tokens(&request), "tokens after {request}");
                 }
             }
             "verify-auth-challenge" => {
@@ -297,11 +254,10 @@ proptest! {
         wrong in prop_oneof!["[0-9]{4,10}", ".{0,12}"],
         verified in prop_oneof![4 => Just(Value::from("true")), 1 => any_json()],
     ) {
-        let mut event = header("CreateAuthChallenge_Authentication");
+        let mut event = header(events::CREATE);
         event["userName"] = user_name;
         event["request"] = json!({"userAttributes": {"phone_number": phone}, "challengeName": challenge_name,
             "session": session, "userNotFound": user_not_found, "clientMetadata": metadata});
-        event["response"] = json!({});
         event["request"]["userAttributes"]["phone_number_verified"] = verified;
         let request = event["request"].clone();
         let (out, sms) = create_round(event, NoLockout);
@@ -338,11 +294,10 @@ proptest! {
             ledger.lock_until(&phone, NOW + 1);
             ledger
         };
-        let mut event = header("CreateAuthChallenge_Authentication");
+        let mut event = header(events::CREATE);
         event["request"] = json!({"userAttributes": {"phone_number": "+15555550100", "phone_number_verified": "true"},
             "challengeName": "CUSTOM_CHALLENGE", "session": session, "userNotFound": user_not_found,
             "clientMetadata": if resend { json!({"action": "resend"}) } else { json!({}) }});
-        event["response"] = json!({});
         let request = event["request"].clone();
         let (out, sms) = create_round(event, locked());
         prop_assert!(sms.is_empty(), "an SMS to a locked number");

@@ -1,21 +1,21 @@
 //! The embedded-metric lines of a scripted run: each is valid CloudWatch EMF, and together they
 //! count exactly what happened.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::Value;
 use sms_otp_core::Config;
 use sms_otp_core::lockout::LockoutPolicy;
-use sms_otp_core::lockout::testing::InMemoryLockout;
 use sms_otp_core::send_limit::PerNumberLimits;
-use sms_otp_core::send_limit::testing::InMemoryLimiter;
 use sms_otp_core::sms::SendError;
-use sms_otp_core::sms::testing::RecordingSender;
+use sms_otp_core::testkit::NOW;
+use sms_otp_core::testkit::events::USER_POOL_ID;
+use sms_otp_core::testkit::flows::Deployment;
+use sms_otp_core::testkit::lockout::InMemoryLockout;
+use sms_otp_core::testkit::send_limit::InMemoryLimiter;
+use sms_otp_core::testkit::sms::RecordingSender;
 use sms_otp_core::triggers::create::CreateContext;
-use support::{Deployment, NOW, USER_POOL_ID};
 
 const USER: &str = "+15555550100";
 const SNS_REFUSES: &str = "+15555550102";

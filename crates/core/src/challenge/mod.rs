@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use crate::code::Code;
 use crate::config::Config;
 
+pub mod delivery;
 pub mod state;
 
 pub use state::{ChallengeState, MetadataError};

@@ -17,7 +17,6 @@
 
 #[cfg(feature = "aws")]
 pub mod dynamodb;
-pub mod testing;
 
 use std::future::Future;
 

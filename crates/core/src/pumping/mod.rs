@@ -17,7 +17,6 @@
 
 #[cfg(feature = "aws")]
 pub mod dynamodb;
-pub mod testing;
 
 use std::fmt;
 use std::future::Future;
@@ -187,16 +186,10 @@ impl PrefixLedger for NoBreaker {
 mod tests {
     use super::*;
 
-    const NOW: u64 = 1_763_700_000;
+    use crate::testkit::NOW;
 
     fn policy() -> BreakerPolicy {
-        BreakerPolicy {
-            min_sends: 20,
-            min_conversion_percent: 10,
-            pause_seconds: 1800,
-            window_seconds: 3600,
-            budget_per_window: 0,
-        }
+        crate::testkit::pumping::EXAMPLE_POLICY
     }
 
     fn counts(sends: u64, correct: u64) -> WindowCounts {

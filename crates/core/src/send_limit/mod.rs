@@ -14,7 +14,6 @@
 
 #[cfg(feature = "aws")]
 pub mod dynamodb;
-pub mod testing;
 
 use std::future::Future;
 

@@ -8,7 +8,6 @@ use crate::phone::PhoneNumber;
 pub mod segments;
 #[cfg(feature = "aws")]
 pub mod sns;
-pub mod testing;
 
 /// Why an SMS did not go out. The messages reach the client and the logs, so they carry the
 /// provider's error code at most, never its message text (which can echo the number).

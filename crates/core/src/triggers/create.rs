@@ -18,22 +18,22 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsCreateAuthChallenge as CreateEvent;
-use rand::rngs::SysRng;
 
 use super::{CUSTOM_CHALLENGE, TriggerError, parse_session, private, proven_phone_number, public};
+use crate::challenge::delivery::{Checks, NoProvenNumber, Recipient, WithheldReason};
 use crate::challenge::{self, Action, Answerable, Limits, PublicView};
-use crate::code::Code;
+use crate::code::{CodeSource, SystemRandom};
 use crate::config::Config;
-use crate::lockout::{AnswerLedger, Lock, NoLockout};
+use crate::lockout::{AnswerLedger, NoLockout};
 use crate::message;
 use crate::metrics::{Metric, Metrics};
-use crate::phone::{self, PhoneNumber};
-use crate::pumping::{Admission, NoBreaker, Prefix, PrefixLedger, PrefixState};
-use crate::send_limit::{NoLimit, Reservation, SendLimiter};
+use crate::phone::PhoneNumber;
+use crate::pumping::{NoBreaker, Prefix, PrefixLedger, PrefixState, WindowCounts};
+use crate::send_limit::{LimitError, NoLimit, Reservation, SendLimiter};
 use crate::sms::SmsSender;
 
 /// Everything create needs across calls: built once at start-up.
-pub struct CreateContext<S, L = NoLimit, A = NoLockout, P = NoBreaker> {
+pub struct CreateContext<S, L = NoLimit, A = NoLockout, P = NoBreaker, R = SystemRandom> {
     pub config: Config,
     pub sender: S,
     /// SMS per number across sign-ins; [`NoLimit`] unless [`CreateContext::with_send_limit`].
@@ -44,6 +44,9 @@ pub struct CreateContext<S, L = NoLimit, A = NoLockout, P = NoBreaker> {
     /// Sends and correct answers per destination prefix; [`NoBreaker`] unless
     /// [`CreateContext::with_breaker`].
     pub prefixes: P,
+    /// Where new codes come from: the operating system's CSPRNG unless
+    /// [`CreateContext::with_codes`].
+    pub codes: R,
     decoy_delay: DecoyDelay,
 }
 
@@ -55,130 +58,48 @@ impl<S: SmsSender> CreateContext<S> {
     /// For tests: withheld rounds wait `initial` until a real send has been timed.
     pub fn with_decoy_delay(config: Config, sender: S, initial: Duration) -> Self {
         let decoy_delay = DecoyDelay::new(initial);
-        Self { config, sender, limiter: NoLimit, ledger: NoLockout, prefixes: NoBreaker, decoy_delay }
+        Self {
+            config,
+            sender,
+            limiter: NoLimit,
+            ledger: NoLockout,
+            prefixes: NoBreaker,
+            codes: SystemRandom,
+            decoy_delay,
+        }
     }
 }
 
-impl<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedger> CreateContext<S, L, A, P> {
+impl<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R: CodeSource> CreateContext<S, L, A, P, R> {
     /// The same context, counting every send against `limiter` first.
-    pub fn with_send_limit<M: SendLimiter>(self, limiter: M) -> CreateContext<S, M, A, P> {
-        let Self { config, sender, ledger, prefixes, decoy_delay, .. } = self;
-        CreateContext { config, sender, limiter, ledger, prefixes, decoy_delay }
+    pub fn with_send_limit<M: SendLimiter>(self, limiter: M) -> CreateContext<S, M, A, P, R> {
+        let Self { config, sender, ledger, prefixes, codes, decoy_delay, .. } = self;
+        CreateContext { config, sender, limiter, ledger, prefixes, codes, decoy_delay }
     }
 
     /// The same context, sending nothing to a number `ledger` says is locked.
-    pub fn with_lockout<B: AnswerLedger>(self, ledger: B) -> CreateContext<S, L, B, P> {
-        let Self { config, sender, limiter, prefixes, decoy_delay, .. } = self;
-        CreateContext { config, sender, limiter, ledger, prefixes, decoy_delay }
+    pub fn with_lockout<B: AnswerLedger>(self, ledger: B) -> CreateContext<S, L, B, P, R> {
+        let Self { config, sender, limiter, prefixes, codes, decoy_delay, .. } = self;
+        CreateContext { config, sender, limiter, ledger, prefixes, codes, decoy_delay }
     }
 
     /// The same context, counting sends per destination prefix in `prefixes` and sending
     /// nothing to a paused prefix (or one over its budget).
-    pub fn with_breaker<Q: PrefixLedger>(self, prefixes: Q) -> CreateContext<S, L, A, Q> {
-        let Self { config, sender, limiter, ledger, decoy_delay, .. } = self;
-        CreateContext { config, sender, limiter, ledger, prefixes, decoy_delay }
+    pub fn with_breaker<Q: PrefixLedger>(self, prefixes: Q) -> CreateContext<S, L, A, Q, R> {
+        let Self { config, sender, limiter, ledger, codes, decoy_delay, .. } = self;
+        CreateContext { config, sender, limiter, ledger, prefixes, codes, decoy_delay }
+    }
+
+    /// The same context, drawing new codes from `codes`.
+    pub fn with_codes<Q: CodeSource>(self, codes: Q) -> CreateContext<S, L, A, P, Q> {
+        let Self { config, sender, limiter, ledger, prefixes, decoy_delay, .. } = self;
+        CreateContext { config, sender, limiter, ledger, prefixes, codes, decoy_delay }
     }
 }
 
-/// Who the round's code goes to.
-enum Recipient {
-    Real(PhoneNumber),
-    /// A configured test number: fixed code, never an SMS.
-    Test(PhoneNumber, Code),
-    /// The code goes nowhere: `masked` is what the client is shown; `number` (if the user typed
-    /// a well-formed one) is still checked against the limit and the lock.
-    Withheld {
-        masked: String,
-        why: WithheldReason,
-        number: Option<PhoneNumber>,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WithheldReason {
-    UnknownUser,
-    CountryBlocked,
-    LimitReached,
-    NumberLocked,
-    PrefixPaused,
-    PrefixOverBudget,
-}
-
-impl Recipient {
-    fn of(event: &CreateEvent, config: &Config) -> Result<Self, TriggerError> {
-        let request = &event.request;
-        if request.user_not_found {
-            let typed = event.cognito_event_user_pools_header.user_name.as_deref().unwrap_or_default();
-            let number = PhoneNumber::parse(typed).ok();
-            return Ok(Self::Withheld { masked: phone::mask(typed), why: WithheldReason::UnknownUser, number });
-        }
-        let phone = proven_phone_number(&request.user_attributes).ok_or(TriggerError::NoUsablePhoneNumber)?;
-        if !config.allowed_countries.allows(&phone) {
-            return Ok(Self::Withheld {
-                masked: phone.masked(),
-                why: WithheldReason::CountryBlocked,
-                number: Some(phone),
-            });
-        }
-        Ok(match config.test_numbers.code_for(&phone) {
-            Some(code) => Self::Test(phone.clone(), code.clone()),
-            None => Self::Real(phone),
-        })
-    }
-
-    /// The number this round is about, if any: checked against the lock, and (when a send is
-    /// due) against the per-number SMS limit.
-    fn number(&self) -> Option<&PhoneNumber> {
-        match self {
-            Self::Real(phone) | Self::Test(phone, _) => Some(phone),
-            Self::Withheld { number, .. } => number.as_ref(),
-        }
-    }
-
-    /// Whether a send to this recipient takes a slot of the per-number SMS limit: test numbers
-    /// never send, so they skip it (the lock still applies to them).
-    fn takes_send_slot(&self) -> bool {
-        !matches!(self, Self::Test(..))
-    }
-
-    /// The prefix the breaker judges this recipient by: only a real SMS counts.
-    fn sms_prefix(&self) -> Option<Prefix> {
-        match self {
-            Self::Real(phone) => Some(Prefix::of(phone)),
-            _ => None,
-        }
-    }
-
-    /// The same recipient, its code withheld for `why`.
-    fn withheld(self, why: WithheldReason) -> Self {
-        let masked = self.masked();
-        Self::Withheld { masked, why, number: None }
-    }
-
-    fn masked(&self) -> String {
-        match self {
-            Self::Real(phone) | Self::Test(phone, _) => phone.masked(),
-            Self::Withheld { masked, .. } => masked.clone(),
-        }
-    }
-
-    fn kind(&self) -> &'static str {
-        match self {
-            Self::Real(_) => "sms",
-            Self::Test(..) => "test number",
-            Self::Withheld { why: WithheldReason::UnknownUser, .. } => "unknown user",
-            Self::Withheld { why: WithheldReason::CountryBlocked, .. } => "country not allowed",
-            Self::Withheld { why: WithheldReason::LimitReached, .. } => "per-number SMS limit reached",
-            Self::Withheld { why: WithheldReason::NumberLocked, .. } => "number locked after wrong answers",
-            Self::Withheld { why: WithheldReason::PrefixPaused, .. } => "prefix paused by the pumping breaker",
-            Self::Withheld { why: WithheldReason::PrefixOverBudget, .. } => "prefix over its SMS budget",
-        }
-    }
-}
-
-pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedger>(
+pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R: CodeSource>(
     mut event: CreateEvent,
-    ctx: &CreateContext<S, L, A, P>,
+    ctx: &CreateContext<S, L, A, P, R>,
     now: u64,
     metrics: &mut Metrics,
 ) -> Result<CreateEvent, TriggerError> {
@@ -190,19 +111,20 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedg
     }
     let rounds = parse_session(&request.session)?;
     let action = Action::from_client_metadata(&request.client_metadata)?;
-    let mut recipient = Recipient::of(&event, config)?;
-    match &recipient {
-        Recipient::Withheld { why: WithheldReason::UnknownUser, .. } => metrics.count(Metric::UnknownUser),
-        Recipient::Withheld { why: WithheldReason::CountryBlocked, .. } => metrics.count(Metric::CountryBlocked),
-        _ => {}
+    let typed = event.cognito_event_user_pools_header.user_name.as_deref().unwrap_or_default();
+    let proven = proven_phone_number(&request.user_attributes);
+    let mut recipient = Recipient::of(request.user_not_found, typed, proven, config)
+        .map_err(|NoProvenNumber| TriggerError::NoUsablePhoneNumber)?;
+    if let Some(why) = recipient.withheld_for() {
+        metrics.count(why.metric());
     }
     if action == Action::Resend {
         metrics.count(Metric::ResendRequested);
     }
 
-    let draw = || match &recipient {
-        Recipient::Test(_, code) => Ok(code.clone()),
-        _ => Code::generate(&mut SysRng, config.otp_length).map_err(|_| TriggerError::Random),
+    let draw = || match recipient.fixed_code() {
+        Some(code) => Ok(code.clone()),
+        None => ctx.codes.draw(config.otp_length).map_err(|_| TriggerError::Random),
     };
     let mut next = challenge::next_round(rounds.last().map(|r| &r.state), action, now, &limits, draw)?;
 
@@ -210,50 +132,19 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedg
         let prefix = recipient.sms_prefix().filter(|_| config.breaker.is_on());
         let mut window = None;
         if let Some(number) = recipient.number() {
-            let log_error = |error: &_| {
-                tracing::error!(phone = %number, round = rounds.len(), %error, "per-number limits not checked; no SMS sent");
-            };
-            // Every question at once: one round trip, not three.
-            let (lock, reservation, prefix_state) = tokio::join!(
-                ctx.ledger.lock_state(number, now),
-                async {
-                    if recipient.takes_send_slot() {
-                        ctx.limiter.reserve(number, now).await
-                    } else {
-                        Ok(Reservation::Granted)
-                    }
-                },
-                async {
-                    match &prefix {
-                        Some(prefix) => ctx.prefixes.state(prefix, now).await,
-                        None => Ok(PrefixState::default()),
-                    }
-                },
-            );
-            let (lock, reservation, prefix_state) = (
-                lock.inspect_err(log_error)?,
-                reservation.inspect_err(log_error)?,
-                prefix_state.inspect_err(log_error)?,
-            );
-            let admission = config.breaker.admits(&prefix_state, now);
-            window = Some(prefix_state.window);
-            if lock == Lock::Locked {
-                metrics.count(Metric::RefusedWhileLocked);
-                recipient = recipient.withheld(WithheldReason::NumberLocked);
-            } else if reservation == Reservation::Refused {
-                metrics.count(Metric::SendRefusedByLimit);
-                recipient = recipient.withheld(WithheldReason::LimitReached);
-            } else if admission != Admission::Open {
-                metrics.count(Metric::SendRefusedByPrefix);
-                let why = if admission == Admission::Paused {
-                    WithheldReason::PrefixPaused
-                } else {
-                    WithheldReason::PrefixOverBudget
-                };
-                if let Some(prefix) = &prefix {
-                    tracing::warn!(%prefix, reason = ?admission, "SMS withheld: the destination prefix is paused or over its budget");
+            let (checks, prefix_window) = ask_the_stores(ctx, number, &recipient, prefix.as_ref(), now)
+                .await
+                .inspect_err(|error| {
+                    tracing::error!(phone = %number, round = rounds.len(), %error, "per-number limits not checked; no SMS sent");
+                })?;
+            window = Some(prefix_window);
+            if let Some(why) = checks.refusal() {
+                metrics.count(why.metric());
+                if let (Some(prefix), WithheldReason::PrefixPaused | WithheldReason::PrefixOverBudget) = (&prefix, why)
+                {
+                    tracing::warn!(%prefix, reason = ?checks.admission, "SMS withheld: the destination prefix is paused or over its budget");
                 }
-                recipient = recipient.withheld(why);
+                recipient = recipient.withhold(why);
             }
         }
         match &recipient {
@@ -316,13 +207,41 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedg
     Ok(event)
 }
 
+/// Asks the stores about a send to `number`, every question at once (one round trip, not
+/// three): is it locked, does the per-number limit give the send a slot (test numbers take
+/// none), and does its destination `prefix` (if the breaker judges it) take more SMS. Returns
+/// the answers and the prefix's window counts before this send.
+async fn ask_the_stores<S, L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R>(
+    ctx: &CreateContext<S, L, A, P, R>,
+    number: &PhoneNumber,
+    recipient: &Recipient,
+    prefix: Option<&Prefix>,
+    now: u64,
+) -> Result<(Checks, WindowCounts), LimitError> {
+    let (lock, reservation, prefix_state) = tokio::join!(
+        ctx.ledger.lock_state(number, now),
+        async {
+            if recipient.takes_send_slot() { ctx.limiter.reserve(number, now).await } else { Ok(Reservation::Granted) }
+        },
+        async {
+            match prefix {
+                Some(prefix) => ctx.prefixes.state(prefix, now).await,
+                None => Ok(PrefixState::default()),
+            }
+        },
+    );
+    let (lock, reservation, prefix_state) = (lock?, reservation?, prefix_state?);
+    let admission = ctx.config.breaker.admits(&prefix_state, now);
+    Ok((Checks { lock, reservation, admission }, prefix_state.window))
+}
+
 /// Counts an SMS that went out to `prefix` and trips the breaker if the prefix's window, this
 /// send included, shows many codes and few answered. The code has gone out by now, so a failure
 /// to count is logged, not handed to the client.
-async fn count_send<S, L, A, P: PrefixLedger>(
-    ctx: &CreateContext<S, L, A, P>,
+async fn count_send<S, L, A, P: PrefixLedger, R>(
+    ctx: &CreateContext<S, L, A, P, R>,
     prefix: &Prefix,
-    before: crate::pumping::WindowCounts,
+    before: WindowCounts,
     now: u64,
     metrics: &mut Metrics,
 ) {
@@ -331,7 +250,7 @@ async fn count_send<S, L, A, P: PrefixLedger>(
         tracing::error!(%prefix, %error, "SMS to the prefix not counted");
         return;
     }
-    let window = crate::pumping::WindowCounts { sends: before.sends + 1, ..before };
+    let window = WindowCounts { sends: before.sends + 1, ..before };
     if !policy.trips(&window) {
         return;
     }
@@ -402,22 +321,15 @@ mod tests {
 #[cfg(test)]
 mod decoy_tests {
     use super::*;
-    use crate::sms::testing::RecordingSender;
+    use crate::testkit::events;
+    use crate::testkit::sms::RecordingSender;
+
+    fn json_event(user_not_found: bool) -> serde_json::Value {
+        if user_not_found { events::create_for_unknown("+15555550100") } else { events::create_for("+15555550100") }
+    }
 
     fn event(user_not_found: bool) -> CreateEvent {
-        let attributes = if user_not_found {
-            serde_json::json!({})
-        } else {
-            serde_json::json!({"phone_number": "+15555550100", "phone_number_verified": "true"})
-        };
-        serde_json::from_value(serde_json::json!({
-            "version": "1", "region": "us-east-1", "userPoolId": "p", "userName": "+15555550100",
-            "callerContext": {"awsSdkVersion": "x", "clientId": "c"},
-            "triggerSource": "CreateAuthChallenge_Authentication",
-            "request": {"userAttributes": attributes, "challengeName": "CUSTOM_CHALLENGE", "session": [], "userNotFound": user_not_found},
-            "response": {}
-        }))
-        .expect("a create event")
+        serde_json::from_value(json_event(user_not_found)).expect("a create event")
     }
 
     #[tokio::test(start_paused = true)]
@@ -442,7 +354,7 @@ mod decoy_tests {
     #[tokio::test(start_paused = true)]
     async fn past_the_limit_a_round_looks_the_same_and_sends_nothing() {
         use crate::send_limit::PerNumberLimits;
-        use crate::send_limit::testing::InMemoryLimiter;
+        use crate::testkit::send_limit::InMemoryLimiter;
 
         let limiter = InMemoryLimiter::new(PerNumberLimits { per_hour: 1, per_day: 1 });
         let ctx = CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::from_millis(80))
@@ -472,13 +384,33 @@ mod decoy_tests {
         assert_eq!(metrics.get(Metric::SendRefusedByLimit), 1);
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn codes_come_from_the_context_and_no_randomness_sends_nothing() {
+        use crate::testkit::codes::{CountingCodes, NoRandomness};
+
+        let ctx = CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::ZERO)
+            .with_codes(CountingCodes::new());
+        let round = handle(event(false), &ctx, 1_763_700_000, &mut Metrics::default()).await.expect("a round");
+        let first = CountingCodes::nth(1, Config::default().otp_length);
+        assert_eq!(round.response.private_challenge_parameters["code"], first);
+        assert!(ctx.sender.sent()[0].text.contains(&first), "the SMS carries the drawn code");
+
+        let broken = CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::ZERO)
+            .with_codes(NoRandomness);
+        for unknown in [false, true] {
+            let refused = handle(event(unknown), &broken, 1_763_700_000, &mut Metrics::default()).await;
+            assert!(matches!(refused, Err(TriggerError::Random)), "{refused:?}");
+        }
+        assert!(broken.sender.sent().is_empty(), "no code, no SMS");
+    }
+
     /// The one rule, reason by reason: a round whose code did not go out is won by no answer,
     /// not even its own code, and sends nothing.
     #[tokio::test(start_paused = true)]
     async fn every_reason_to_withhold_a_code_makes_a_round_no_answer_wins() {
-        use crate::lockout::testing::InMemoryLockout;
         use crate::send_limit::PerNumberLimits;
-        use crate::send_limit::testing::InMemoryLimiter;
+        use crate::testkit::lockout::InMemoryLockout;
+        use crate::testkit::send_limit::InMemoryLimiter;
         use crate::triggers::verify;
 
         let now = 1_763_700_000;
@@ -519,19 +451,10 @@ mod decoy_tests {
             let private = &round.response.private_challenge_parameters;
             assert_eq!(private["delivered"], "false", "{why}");
             let code = private["code"].clone();
+            let request = json_event(unknown)["request"].take();
+            let response = serde_json::to_value(&round).expect("serializes")["response"].take();
             let mut answer: aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallenge =
-                serde_json::from_value(serde_json::json!({
-                    "userName": "+15555550100",
-                    "callerContext": {"awsSdkVersion": "x", "clientId": "c"},
-                    "request": {
-                        "userAttributes": event(unknown).request.user_attributes,
-                        "privateChallengeParameters": private,
-                        "challengeAnswer": code,
-                        "userNotFound": unknown
-                    },
-                    "response": {}
-                }))
-                .expect("a verify event");
+                serde_json::from_value(events::answer_to(&request, &response, &code)).expect("a verify event");
             // Even with the lock lifted and the limit gone by the time the answer comes.
             let open = InMemoryLockout::new(Config::default().lockout);
             answer = verify::handle(

@@ -1,71 +1,41 @@
-//! Whole sign-up and sign-in flows through the four handlers, as Cognito would drive them, for
-//! the tests that look at what a run leaves behind (its logs, its metrics).
+//! Whole sign-ups and sign-ins through the four handlers, as Cognito drives them, for the tests
+//! that look at what a run leaves behind (its logs, its metrics): [`Deployment`] holds create's
+//! context and the metric lines, [`Flow`] one sign-in under way.
 
 use std::cell::RefCell;
 
 use serde_json::{Value, json};
-use sms_otp_core::Config;
-use sms_otp_core::lockout::{AnswerLedger, NoLockout};
-use sms_otp_core::metrics::Metrics;
-use sms_otp_core::pumping::{NoBreaker, PrefixLedger};
-use sms_otp_core::send_limit::SendLimiter;
-use sms_otp_core::sms::testing::RecordingSender;
-use sms_otp_core::triggers::create::CreateContext;
-use sms_otp_core::triggers::{create, define, pre_sign_up, verify};
 
-pub const NOW: u64 = 1_763_700_000;
-pub const USER_POOL_ID: &str = "us-east-1_EXAMPLE";
-
-fn header(trigger: &str, user: &str) -> Value {
-    json!({
-        "version": "1", "region": "us-east-1", "userPoolId": USER_POOL_ID, "userName": user,
-        "callerContext": {"awsSdkVersion": "aws-sdk-rust", "clientId": "client"}, "triggerSource": trigger
-    })
-}
-
-fn with(mut base: Value, request: Value, response: Value) -> Value {
-    base["request"] = request;
-    base["response"] = response;
-    base
-}
-
-/// The Cognito session after the rounds so far: (metadata, verify's result).
-fn session(rounds: &[(String, bool)]) -> Value {
-    rounds
-        .iter()
-        .map(
-            |(meta, ok)| json!({"challengeName": "CUSTOM_CHALLENGE", "challengeResult": ok, "challengeMetadata": meta}),
-        )
-        .collect()
-}
-
-fn attributes(phone: Option<&str>) -> Value {
-    match phone {
-        Some(p) => json!({"sub": "sub-1", "phone_number": p, "phone_number_verified": "true"}),
-        None => json!({}),
-    }
-}
+use super::events::{self, USER_POOL_ID, attributes, session};
+use super::sms::RecordingSender;
+use super::{NOW, block_on};
+use crate::Config;
+use crate::code::CodeSource;
+use crate::lockout::{AnswerLedger, NoLockout};
+use crate::metrics::Metrics;
+use crate::pumping::{NoBreaker, PrefixLedger};
+use crate::send_limit::SendLimiter;
+use crate::triggers::create::CreateContext;
+use crate::triggers::{create, define, pre_sign_up, verify};
 
 /// The deployment under test: create's context, and the metric lines every invocation wrote.
-pub struct Deployment<L, A = NoLockout, P = NoBreaker> {
+pub struct Deployment<L, A = NoLockout, P = NoBreaker, R = crate::code::SystemRandom> {
     /// Create's context; verify counts answers in its `ledger` too.
-    pub ctx: CreateContext<RecordingSender, L, A, P>,
+    pub ctx: CreateContext<RecordingSender, L, A, P, R>,
     /// One CloudWatch embedded-metric line per invocation that counted something.
     pub metric_lines: RefCell<Vec<String>>,
-    runtime: tokio::runtime::Runtime,
 }
 
-impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger> Deployment<L, A, P> {
-    pub fn new(ctx: CreateContext<RecordingSender, L, A, P>) -> Self {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime");
-        Self { ctx, metric_lines: RefCell::default(), runtime }
+impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R: CodeSource> Deployment<L, A, P, R> {
+    pub fn new(ctx: CreateContext<RecordingSender, L, A, P, R>) -> Self {
+        Self { ctx, metric_lines: RefCell::default() }
     }
 
     pub fn config(&self) -> &Config {
         &self.ctx.config
     }
 
-    /// What the binaries do after each invocation (`lambda::emit_metrics`), into a list.
+    /// What the binaries do after each invocation ([`crate::lambda::emit_metrics`]), into a list.
     fn record(&self, metrics: &Metrics) {
         let ms = NOW * 1000;
         if let Some(line) = metrics.to_emf(&self.config().metrics_namespace, USER_POOL_ID, ms) {
@@ -75,11 +45,12 @@ impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger> Deployment<L, A, P> {
 
     /// Pre-sign-up for `phone` (None: no phone_number attribute).
     pub fn sign_up(&self, phone: Option<&str>) -> Result<(), String> {
-        let event = with(
-            header("PreSignUp_SignUp", "sub-1"),
+        let mut event = events::event(
+            events::PRE_SIGN_UP,
+            "sub-1",
             json!({"userAttributes": attributes(phone), "validationData": null}),
-            json!({"autoConfirmUser": false, "autoVerifyPhone": false, "autoVerifyEmail": false}),
         );
+        event["response"] = json!({"autoConfirmUser": false, "autoVerifyPhone": false, "autoVerifyEmail": false});
         let mut metrics = Metrics::default();
         let out =
             pre_sign_up::handle(serde_json::from_value(event).expect("pre-sign-up event"), self.config(), &mut metrics);
@@ -88,14 +59,14 @@ impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger> Deployment<L, A, P> {
     }
 
     /// A new sign-in for `phone`; `known` says whether the pool has that user.
-    pub fn sign_in<'a>(&'a self, phone: &'a str, known: bool) -> Flow<'a, L, A, P> {
+    pub fn sign_in<'a>(&'a self, phone: &'a str, known: bool) -> Flow<'a, L, A, P, R> {
         Flow { deployment: self, phone, known, rounds: Vec::new(), codes: Vec::new() }
     }
 }
 
 /// One sign-in under way.
-pub struct Flow<'a, L, A, P> {
-    deployment: &'a Deployment<L, A, P>,
+pub struct Flow<'a, L, A, P, R> {
+    deployment: &'a Deployment<L, A, P, R>,
     phone: &'a str,
     known: bool,
     rounds: Vec<(String, bool)>,
@@ -103,7 +74,7 @@ pub struct Flow<'a, L, A, P> {
     pub codes: Vec<String>,
 }
 
-impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger> Flow<'_, L, A, P> {
+impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R: CodeSource> Flow<'_, L, A, P, R> {
     fn attrs(&self) -> Value {
         attributes(self.known.then_some(self.phone))
     }
@@ -119,7 +90,7 @@ impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger> Flow<'_, L, A, P> {
         if let Some(a) = action {
             request["clientMetadata"] = json!({"action": a});
         }
-        let event = with(header("DefineAuthChallenge_Authentication", self.user()), request, json!({}));
+        let event = events::event(events::DEFINE, self.user(), request);
         let mut metrics = Metrics::default();
         let out = define::handle(
             serde_json::from_value(event).expect("define event"),
@@ -138,14 +109,10 @@ impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger> Flow<'_, L, A, P> {
         if let Some(a) = action {
             request["clientMetadata"] = json!({"action": a});
         }
-        let event = with(header("CreateAuthChallenge_Authentication", self.user()), request, json!({}));
+        let event = events::event(events::CREATE, self.user(), request);
         let mut metrics = Metrics::default();
-        let created = d.runtime.block_on(create::handle(
-            serde_json::from_value(event).expect("create event"),
-            &d.ctx,
-            now,
-            &mut metrics,
-        ));
+        let created =
+            block_on(create::handle(serde_json::from_value(event).expect("create event"), &d.ctx, now, &mut metrics));
         d.record(&metrics);
         let created = created.map_err(|e| e.to_string())?;
         let code = created.response.private_challenge_parameters["code"].clone();
@@ -158,9 +125,9 @@ impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger> Flow<'_, L, A, P> {
         if let Some(a) = action {
             request["clientMetadata"] = json!({"action": a});
         }
-        let event = with(header("VerifyAuthChallengeResponse_Authentication", self.user()), request, json!({}));
+        let event = events::event(events::VERIFY, self.user(), request);
         let mut metrics = Metrics::default();
-        let verified = d.runtime.block_on(verify::handle(
+        let verified = block_on(verify::handle(
             serde_json::from_value(event).expect("verify event"),
             d.config(),
             &d.ctx.ledger,

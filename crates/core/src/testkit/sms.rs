@@ -2,8 +2,9 @@
 
 use std::sync::Mutex;
 
-use super::{SendError, SmsSender};
+use super::lock;
 use crate::phone::PhoneNumber;
+use crate::sms::{SendError, SmsSender};
 
 /// One message the fake was asked to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,9 +46,4 @@ impl SmsSender for RecordingSender {
         lock(&self.sent).push(SentSms { to: to.expose().to_owned(), text: text.to_owned() });
         Ok(())
     }
-}
-
-/// A poisoned lock only means another test thread panicked; the data is still usable.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -3,8 +3,19 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{BreakerPolicy, Prefix, PrefixLedger, PrefixState, WindowCounts};
+use super::lock;
+use crate::pumping::{BreakerPolicy, Prefix, PrefixLedger, PrefixState, WindowCounts};
 use crate::send_limit::LimitError;
+
+/// A breaker policy for tests: trips at 20 codes in an hour with under 10% answered, pauses 30
+/// minutes, no budget.
+pub const EXAMPLE_POLICY: BreakerPolicy = BreakerPolicy {
+    min_sends: 20,
+    min_conversion_percent: 10,
+    pause_seconds: 1800,
+    window_seconds: 3600,
+    budget_per_window: 0,
+};
 
 #[derive(Debug)]
 pub struct InMemoryPrefixLedger {
@@ -73,26 +84,15 @@ impl PrefixLedger for InMemoryPrefixLedger {
     }
 }
 
-/// A poisoned lock only means another test thread panicked; the data is still usable.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::phone::PhoneNumber;
 
-    const NOW: u64 = 1_763_700_000;
+    use crate::testkit::NOW;
 
     fn policy() -> BreakerPolicy {
-        BreakerPolicy {
-            min_sends: 20,
-            min_conversion_percent: 10,
-            pause_seconds: 1800,
-            window_seconds: 3600,
-            budget_per_window: 0,
-        }
+        EXAMPLE_POLICY
     }
 
     fn prefix(raw: &str) -> Prefix {

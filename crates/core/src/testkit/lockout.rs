@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{AnswerLedger, Lock, LockoutPolicy, WrongAnswer};
+use super::lock;
+use crate::lockout::{AnswerLedger, Lock, LockoutPolicy, WrongAnswer};
 use crate::phone::PhoneNumber;
 use crate::send_limit::LimitError;
 
@@ -77,11 +78,6 @@ impl AnswerLedger for InMemoryLockout {
         records.remove(number.expose());
         Ok(Lock::Open)
     }
-}
-
-/// A poisoned lock only means another test thread panicked; the data is still usable.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

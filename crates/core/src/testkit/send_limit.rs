@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{LimitError, PerNumberLimits, Reservation, SendLimiter, Window};
+use super::lock;
 use crate::phone::PhoneNumber;
+use crate::send_limit::{LimitError, PerNumberLimits, Reservation, SendLimiter, Window};
 
 /// One number's sends on one day: the day's total and each hour's.
 type DayCounts = (u32, [u32; 24]);
@@ -50,11 +51,6 @@ impl SendLimiter for InMemoryLimiter {
         *hour += 1;
         Ok(Reservation::Granted)
     }
-}
-
-/// A poisoned lock only means another test thread panicked; the data is still usable.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
