@@ -10,21 +10,22 @@
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use serde_json::{Value, json};
+use serde_json::Value;
 use sms_otp_core::Config;
-use sms_otp_core::lockout::testing::InMemoryLockout;
 use sms_otp_core::lockout::{AnswerLedger, NoLockout};
-use sms_otp_core::challenge::ChallengeState;
 use sms_otp_core::metrics::Metrics;
-use sms_otp_core::phone::PhoneNumber;
 use sms_otp_core::pumping::NoBreaker;
-use sms_otp_core::send_limit::testing::InMemoryLimiter;
 use sms_otp_core::send_limit::{LimitError, NoLimit, PerNumberLimits, SendLimiter};
 use sms_otp_core::sms::SendError;
-use sms_otp_core::sms::testing::{RecordingSender, SentSms};
+use sms_otp_core::testkit::events::answer_to;
+use sms_otp_core::testkit::lockout::InMemoryLockout;
+use sms_otp_core::testkit::oracles::{created_round, number_of, wrong_code};
+use sms_otp_core::testkit::send_limit::InMemoryLimiter;
+use sms_otp_core::testkit::sms::{RecordingSender, SentSms};
+use sms_otp_core::testkit::{NOW, block_on};
 use sms_otp_core::triggers::create::{self, CreateContext};
-use sms_otp_core::triggers::{from_json, public, verify};
-use sms_otp_fuzz::{NOW, block_on, configs, event, number_of, wrong_code};
+use sms_otp_core::triggers::{from_json, verify};
+use sms_otp_fuzz::{configs, event};
 
 fuzz_target!(|data: &[u8]| {
     let Some(event) = event(data) else { return };
@@ -76,60 +77,13 @@ fn run<L: SendLimiter, A: AnswerLedger>(event: &Value, ctx: CreateContext<Record
 }
 
 fn check<A: AnswerLedger>(request: &Value, response: &Value, sent: &[SentSms], config: &Config, ledger: &A) {
-    let metadata = response["challengeMetadata"].as_str().unwrap_or_else(|| panic!("no metadata for {request}"));
-    let state = ChallengeState::parse(metadata)
-        .unwrap_or_else(|e| panic!("create wrote metadata it cannot read ({e}): {metadata:?} for {request}"));
+    let state = created_round(request, response, sent, config, NOW).unwrap_or_else(|broken| panic!("{broken}"));
     let code = state.code.expose();
-
-    let private = &response["privateChallengeParameters"];
-    assert_eq!(private["code"].as_str(), Some(code), "private code is not the metadata's for {request}");
-    let expires_at = state.issued_at.saturating_add(config.otp_ttl_seconds).to_string();
-    assert_eq!(private["expiresAt"].as_str(), Some(expires_at.as_str()), "expiry for {request}");
-
-    let public_params = response["publicChallengeParameters"].as_object().expect("public parameters");
-    let mut names: Vec<&str> = public_params.keys().map(String::as_str).collect();
-    names.sort_unstable();
-    let mut expected = [
-        public::MASKED_PHONE_NUMBER,
-        public::CODE_LENGTH,
-        public::EXPIRES_IN_SECONDS,
-        public::ATTEMPTS_LEFT,
-        public::RESEND_IN_SECONDS,
-        public::SENDS_LEFT,
-    ];
-    expected.sort_unstable();
-    assert_eq!(names, expected, "public parameter names for {request}");
-    let phone = request["userAttributes"]["phone_number"].as_str();
-    if let Some(phone) = phone.filter(|p| PhoneNumber::parse(p).is_ok()) {
-        let masked = public_params[public::MASKED_PHONE_NUMBER].as_str().unwrap_or_default();
-        assert!(!masked.contains(phone), "the full number in public parameters for {request}");
-    }
-
-    assert!(sent.len() <= 1, "{} SMS for one round: {request}", sent.len());
-    if let Some(sms) = sent.first() {
-        assert!(request["userNotFound"] != true, "an SMS for an unknown user: {request}");
-        assert_eq!(Some(sms.to.as_str()), phone, "an SMS to another number than the user's: {request}");
-        assert!(sms.text.contains(code), "the SMS does not carry the round's code: {request}");
-        assert_eq!(state.issued_at, NOW, "a code sent now, recorded as issued at another time: {request}");
-        assert!(state.delivered, "a code sent but not marked delivered: {request}");
-    }
-    assert_eq!(private["delivered"].as_str(), Some(if state.delivered { "true" } else { "false" }));
 
     // The round, handed on to verify: a wrong answer is never correct; after a real SMS, the
     // right one is.
     let answer = |answer: String| {
-        let mut event = json!({
-            "version": "1", "region": "us-east-1", "userPoolId": "p", "userName": "u",
-            "callerContext": {"awsSdkVersion": "x", "clientId": "c"},
-            "triggerSource": "VerifyAuthChallengeResponse_Authentication",
-            "request": {"userAttributes": request["userAttributes"].clone(), "privateChallengeParameters": private.clone(),
-                "challengeAnswer": answer, "userNotFound": request["userNotFound"] == true},
-            "response": {}
-        });
-        if request["userAttributes"].is_null() {
-            event["request"]["userAttributes"] = json!({});
-        }
-        from_json(event)
+        from_json(answer_to(request, response, &answer))
             .and_then(|e| block_on(verify::handle(e, config, ledger, &NoBreaker, NOW, &mut Metrics::default())))
             .map(|out| out.response.answer_correct)
     };

@@ -5,11 +5,13 @@
 
 use libfuzzer_sys::fuzz_target;
 use sms_otp_core::lockout::NoLockout;
-use sms_otp_core::lockout::testing::InMemoryLockout;
 use sms_otp_core::metrics::Metrics;
 use sms_otp_core::pumping::NoBreaker;
 use sms_otp_core::triggers::{from_json, verify};
-use sms_otp_fuzz::{NOW, block_on, configs, event, number_of, verify_may_accept};
+use sms_otp_core::testkit::lockout::InMemoryLockout;
+use sms_otp_core::testkit::oracles::{number_of, verify_may_accept};
+use sms_otp_core::testkit::{NOW, block_on};
+use sms_otp_fuzz::{configs, event};
 
 fuzz_target!(|data: &[u8]| {
     let Some(event) = event(data) else { return };
