@@ -116,7 +116,7 @@ mod tests {
             unimplemented!("codes draw whole u64s")
         }
     }
-    impl rand::TryCryptoRng for Scripted {}
+    impl TryCryptoRng for Scripted {}
 
     #[test]
     fn keeps_leading_zeros() {

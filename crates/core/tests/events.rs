@@ -39,6 +39,7 @@ use sms_otp_core::phone::PhoneNumber;
 use sms_otp_core::pumping::{Prefix, PrefixLedger};
 use sms_otp_core::send_limit::{LimitError, PerNumberLimits};
 use sms_otp_core::sms::SendError;
+use sms_otp_core::testkit::block_on;
 use sms_otp_core::testkit::lockout::InMemoryLockout;
 use sms_otp_core::testkit::pumping::InMemoryPrefixLedger;
 use sms_otp_core::testkit::send_limit::InMemoryLimiter;
@@ -223,10 +224,6 @@ fn run(trigger: &str, event: Value, exp: &Expectation) -> Outcome {
         other => panic!("events/{other}: no trigger of that name"),
     };
     Outcome { result, sms, metrics, failures_after, prefix_after }
-}
-
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a runtime").block_on(future)
 }
 
 /// Checks that `actual` holds everything in `expected`, collecting mismatches.

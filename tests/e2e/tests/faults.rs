@@ -155,7 +155,7 @@ async fn sign_in_through_fault(stack: &Stack, variable: &str, url: &str, expecte
 
 /// Runs `scenario`, then gives create its deployed environment back even if the scenario failed,
 /// so one failing case does not break the ones after it.
-async fn restoring<F: std::future::Future<Output = ()> + Send + 'static>(scenario: F) {
+async fn restoring<F: Future<Output = ()> + Send + 'static>(scenario: F) {
     let outcome = tokio::spawn(scenario).await;
     Stack::connect().await.set_create_environment(&[]).await;
     if let Err(e) = outcome {

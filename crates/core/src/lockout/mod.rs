@@ -13,7 +13,7 @@
 //!
 //! The count lives beside the per-number SMS counts ([`crate::send_limit`]), in the same store:
 //! [`dynamodb::DynamoDbLockout`] in production (one atomic conditional write per answer),
-//! [`testing::InMemoryLockout`] in tests. A store that cannot be asked fails the round closed.
+//! `testkit::lockout::InMemoryLockout` in tests. A store that cannot be asked fails the round closed.
 
 #[cfg(feature = "aws")]
 pub mod dynamodb;

@@ -4,7 +4,7 @@
 //! codes; they do nothing against an attacker who starts sign-in after sign-in for the same
 //! number (SMS bombing) or for premium-rate numbers (SMS pumping). This limit is kept outside
 //! Cognito's session, in a store shared by every instance of the function: a DynamoDB table
-//! (feature `aws`, [`dynamodb::DynamoDbLimiter`]) in production, [`testing::InMemoryLimiter`]
+//! (feature `aws`, [`dynamodb::DynamoDbLimiter`]) in production, `testkit::send_limit::InMemoryLimiter`
 //! in tests. Each send first *reserves* a slot with one atomic conditional write; a refused
 //! reservation means no SMS, and create answers exactly as if one had gone out.
 //!

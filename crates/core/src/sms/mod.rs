@@ -1,5 +1,5 @@
-//! Sending the SMS: the [`SmsSender`] trait, a recording fake for tests, and (feature `aws`) the
-//! Amazon SNS implementation.
+//! Sending the SMS: the [`SmsSender`] trait and (feature `aws`) the Amazon SNS implementation.
+//! The tests' recording fake is `testkit::sms::RecordingSender`.
 
 use std::future::Future;
 

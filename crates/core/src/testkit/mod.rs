@@ -30,7 +30,7 @@ pub const NOW: u64 = 1_763_700_000;
 /// Runs an async trigger to completion on this thread's single-threaded runtime (one per
 /// thread, built on first use): the synchronous tests and the fuzz targets call create and verify
 /// through it.
-pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+pub fn block_on<F: Future>(future: F) -> F::Output {
     thread_local! {
         static RUNTIME: tokio::runtime::Runtime =
             tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");

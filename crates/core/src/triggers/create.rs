@@ -457,16 +457,9 @@ mod decoy_tests {
                 serde_json::from_value(events::answer_to(&request, &response, &code)).expect("a verify event");
             // Even with the lock lifted and the limit gone by the time the answer comes.
             let open = InMemoryLockout::new(Config::default().lockout);
-            answer = verify::handle(
-                answer,
-                &ctx.config,
-                &open,
-                &crate::pumping::NoBreaker,
-                now + 1,
-                &mut Metrics::default(),
-            )
-            .await
-            .expect("answered");
+            answer = verify::handle(answer, &ctx.config, &open, &NoBreaker, now + 1, &mut Metrics::default())
+                .await
+                .expect("answered");
             assert!(!answer.response.answer_correct, "{why}: the round was won by its own code");
         }
     }

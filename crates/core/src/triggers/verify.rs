@@ -41,7 +41,8 @@ pub async fn handle<A: AnswerLedger, P: PrefixLedger>(
             };
             let proven = (!request.user_not_found).then(|| proven_phone_number(&request.user_attributes)).flatten();
             let user_may_sign_in = proven.as_ref().is_some_and(|phone| config.allowed_countries.allows(phone));
-            // Every condition is evaluated, so the time taken does not tell which one failed.
+            // Both sides are evaluated (`&`, not `&&`), and the code is compared in constant time,
+            // so the check's own timing does not tell which condition failed.
             let wins = user_may_sign_in & challenge::answer_is_correct(&round, answer, now);
             let number = match proven {
                 Some(phone) => Some(phone),
