@@ -262,7 +262,7 @@ mod tests {
     use super::*;
     use std::convert::Infallible;
 
-    const NOW: u64 = 1_763_700_000;
+    use crate::testkit::NOW;
 
     fn limits() -> Limits {
         Limits::from(&Config::default()) // ttl 300, 3 attempts, 3 sends, cooldown 30

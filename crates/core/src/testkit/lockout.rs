@@ -84,7 +84,7 @@ impl AnswerLedger for InMemoryLockout {
 mod tests {
     use super::*;
 
-    const NOW: u64 = 1_763_700_000;
+    use crate::testkit::NOW;
 
     fn phone(raw: &str) -> PhoneNumber {
         PhoneNumber::parse(raw).expect("a valid number")

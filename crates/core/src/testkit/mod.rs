@@ -7,7 +7,8 @@
 //! - The fakes, one per trait: [`sms::RecordingSender`], [`send_limit::InMemoryLimiter`],
 //!   [`lockout::InMemoryLockout`], [`pumping::InMemoryPrefixLedger`], and [`codes`] for the
 //!   random source.
-//! - [`events`]: Cognito's events as JSON, as Cognito sends them.
+//! - [`events`]: Cognito's events as JSON, as Cognito sends them; [`expected`]: matching a
+//!   response against a sample event's expectation.
 //! - [`oracles`]: the fail-closed rules, judged from the raw JSON alone ("never `answerCorrect`
 //!   from input the core did not create", "no answer correct in a round that sent nothing", "no
 //!   code or number in a log line").
@@ -17,6 +18,7 @@ use std::sync::{Mutex, MutexGuard};
 
 pub mod codes;
 pub mod events;
+pub mod expected;
 pub mod flows;
 pub mod lockout;
 pub mod oracles;
