@@ -13,7 +13,7 @@ LOCAL_PARAMS ?= MaxSmsPerNumberPerHour=30 MaxSmsPerNumberPerDay=200
 # npm audit of web/ fails at and above this severity (make web-audit; README, The sign-in page).
 WEB_AUDIT_LEVEL ?= moderate
 
-.PHONY: help test lint unit sdk-only-in-create template-lint arm64 build-arm64 web-unit e2e smoke tools up down build-local deploy-local demo web web-audit bench cost fuzz
+.PHONY: help test lint unit sdk-only-in-create template-lint arm64 build-arm64 web-unit e2e smoke tools up down build-local deploy-local demo web web-audit bench cost load-report fuzz
 
 help: ## List the jobs
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -88,7 +88,7 @@ web: tools ## The sign-in page at http://127.0.0.1:5173 against the local stack 
 web-audit: ## npm audit of web/'s packages, failing at the level the README states
 	cd web && npm audit --audit-level=$(WEB_AUDIT_LEVEL)
 
-bench: build-local build-arm64 bench/node/node_modules/.installed ## Benchmark the release bootstraps against the budgets, a Node.js peer and a Python baseline (and the arm64 sizes)
+bench: build-local build-arm64 bench/node/node_modules/.installed ## Benchmark the release bootstraps against the budgets, a Node.js peer and a Python baseline (and the arm64 sizes); writes docs/benchmark.md and docs/benchmark.json
 	cargo run -q --release -p bench -- $(BENCH_ARGS)
 
 # The Node.js peer's packages, exactly as bench/node/package-lock.json pins them (npm ci), again
@@ -98,9 +98,13 @@ bench/node/node_modules/.installed: bench/node/package-lock.json bench/node/pack
 	cd bench/node && npm ci --no-audit --no-fund
 	touch $@
 
-cost: ## Monthly cost of N sign-ins, this project vs Cognito Essentials, and of SMS pumping (COST_ARGS, e.g. --mau 50000)
+# make cost with the defaults writes docs/cost.md; with COST_ARGS it only prints.
+cost: ## Monthly cost of N sign-ins, this project vs Cognito Essentials, and of SMS pumping, from docs/benchmark.json; writes docs/cost.md (COST_ARGS, e.g. --mau 50000: print only)
 	@segments=$$(cargo run -q -p sms-otp-core --example sms_segments) && \
-	  python3 tools/cost_model.py --sms-segments $$segments $(COST_ARGS)
+	  python3 tools/cost_model.py --sms-segments $$segments $(if $(strip $(COST_ARGS)),$(COST_ARGS),--write docs/cost.md)
+
+load-report: tools ## make e2e, with the load test's report written to docs/load.md (LOAD_REPORT)
+	LOAD_REPORT=docs/load.md tools/e2e.sh
 
 FUZZ_SECONDS ?= 60
 fuzz: ## cargo fuzz, every target for FUZZ_SECONDS each (needs a nightly toolchain; installs cargo-fuzz)

@@ -11,6 +11,11 @@ so the difference is Lite + Lambda against Essentials.
     python3 tools/cost_model.py --mau 50000 --sms-price-usd 0.0075 --sign-ins-per-user 8
     python3 tools/cost_model.py --json               # the same, machine-readable
     python3 tools/cost_model.py --help               # every input, each one overridable
+    python3 tools/cost_model.py --write docs/cost.md # print, and write the report (make cost)
+
+The functions' durations, their AWS calls per invocation and their memory are not written down
+here: they are read from the benchmark's output, docs/benchmark.json (`make bench`; another file
+with --benchmark), so the model follows the code as the benchmark measured it.
 
 Standard library only (Python 3.11+). Every price sits in `Inputs` below with the date it was read
 and where; check them before you quote a result, AWS prices change. Where they came from (no live
@@ -23,9 +28,10 @@ web was at hand when they were written down):
   (--lite-free-mau 50000).
 - Lambda: the long-standing arm64 prices as quoted by third-party pages (2024); INIT is billed on
   custom runtimes such as provided.al2023 (and on every runtime since 2025-08-01).
-- DynamoDB (the per-number SMS limit, one conditional write per SMS): the on-demand write price
-  after AWS's November 2024 cut, from memory. Storage (one small item per number and day, swept
-  by TTL) is left out.
+- DynamoDB (the per-number SMS limit, the lock across sign-ins and the pumping breaker's counts:
+  the calls the benchmark counted per invocation): the on-demand request prices after AWS's
+  November 2024 cut, from memory. Storage (small items per number and prefix, swept by TTL) is
+  left out.
 - SMS: not verified at all. 0.00883 is an assumed US price per message part (AWS fee plus carrier
   pass-through fee); other countries cost several times more. Override it.
 
@@ -39,6 +45,7 @@ import argparse
 import dataclasses
 import json
 import math
+import os
 import sys
 from dataclasses import dataclass, field
 
@@ -65,6 +72,13 @@ SMS_URL = "https://aws.amazon.com/end-user-messaging/pricing/"
 DYNAMODB_URL = "https://aws.amazon.com/dynamodb/pricing/on-demand/"
 COPY = "from a 2026-09-20 copy of the page, not read live"
 
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFAULT_BENCHMARK = os.path.join(REPO, "docs", "benchmark.json")
+FUNCTIONS = ("pre-sign-up", "define-auth-challenge", "create-auth-challenge", "verify-auth-challenge")
+# DynamoDB operations by what they are billed as (on-demand request units).
+DYNAMODB_WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+DYNAMODB_READS = ("GetItem", "Query", "Scan", "BatchGetItem", "TransactGetItems")
+
 
 @dataclass(frozen=True)
 class Inputs:
@@ -88,8 +102,12 @@ class Inputs:
     lambda_free_gb_seconds: float = _price(400_000, "2024", LAMBDA_URL, "per month")
     dynamodb_price_per_million_writes: float = _price(
         0.625, "2024-11", DYNAMODB_URL,
-        "on-demand write request units; the per-number limit writes one (< 1 KB) per SMS; "
+        "on-demand write request units, one per write the benchmark counted (items < 1 KB); "
         "from memory of the November 2024 price cut, UNVERIFIED")
+    dynamodb_price_per_million_reads: float = _price(
+        0.125, "2024-11", DYNAMODB_URL,
+        "on-demand read request units, one per read the benchmark counted (GetItem, Query; < 4 KB, "
+        "strongly consistent at most); from memory of the November 2024 price cut, UNVERIFIED")
 
     # ---- usage assumptions ----------------------------------------------------------------------
     sign_ins_per_user: float = _param(4.0, "sign-ins per MAU a month (a guess)")
@@ -103,10 +121,12 @@ class Inputs:
         0.1, "new users a month per MAU; pre-sign-up runs once each (a guess)")
     memory_mb: int = _param(128, "MemorySize in template.yaml")
     sns_publish_ms: float = _param(
-        30.0, "SNS Publish round trip inside AWS, added to each create that sends (an estimate)")
-    dynamodb_update_ms: float = _param(
-        5.0, "DynamoDB UpdateItem round trip inside AWS (the per-number limit), added to each "
-        "create that sends (an estimate)")
+        30.0, "SNS Publish round trip inside AWS, added per SNS call the benchmark counted (create "
+        "that sends; an estimate)")
+    dynamodb_call_ms: float = _param(
+        5.0, "DynamoDB round trip inside AWS, added per DynamoDB call the benchmark counted (create "
+        "that sends, verify), as if one after the other: an upper bound, since create asks its first "
+        "ones side by side (an estimate)")
     cold_start_fraction: float = _param(
         0.05, "invocations that bill INIT + first invoke (a guess; AWS quotes <1% as typical)")
     duration_scale: float = _param(
@@ -135,24 +155,83 @@ class Inputs:
 
 @dataclass(frozen=True)
 class Timing:
-    """One trigger's measured times in ms: warm invoke p50, cold start (spawn to ready), first invoke."""
+    """One trigger as the benchmark measured it (the Rust build, a local Lambda Runtime API):
+    times in ms (warm invoke p50, cold start from spawn to ready, first invoke), the AWS calls
+    one invocation made (`Service.Operation`: count) and the peak resident memory in bytes.
+
+    The times include the harness's loopback round trip and, for each AWS call, a round trip to
+    a local fake endpoint (about 0.01 ms), so they overstate a little; the model adds the AWS
+    round trips inside AWS on top (`sns_publish_ms`, `dynamodb_call_ms`)."""
 
     warm_p50: float
     cold_start: float
     first_invoke: float
+    calls: dict = field(default_factory=dict)
+    peak_memory_bytes: int = 0
+
+    def count(self, service: str, operations: tuple | None = None) -> int:
+        """Calls per invocation to `service` (e.g. "DynamoDB"), only `operations` if given."""
+        total = 0
+        for call, n in self.calls.items():
+            svc, _, op = call.partition(".")
+            if svc == service and (operations is None or op in operations):
+                total += n
+        return total
 
 
-# README.md "Performance" (make bench, local Lambda Runtime API harness, 2,000 warm invokes, 50
-# starts, issue #16's run). They include the harness's loopback round trip, and create's include a
-# DynamoDB UpdateItem and an SNS Publish to a local endpoint (0.013 ms each), so they overstate a
-# little. Create's first invoke is about 1 ms since it stopped loading the system's TLS roots
-# (10.7 ms before, on a busier machine).
-MEASURED_MS = {
-    "pre-sign-up": Timing(0.028, 1.083, 0.114),
-    "define-auth-challenge": Timing(0.029, 1.033, 0.090),
-    "create-auth-challenge": Timing(0.178, 1.383, 0.952),
-    "verify-auth-challenge": Timing(0.030, 1.067, 0.094),
-}
+@dataclass(frozen=True)
+class Benchmark:
+    """What the model reads from `make bench`'s docs/benchmark.json: each trigger's `Timing`, and
+    where the figures came from."""
+
+    functions: dict
+    source: str = ""
+    generated_at: str = ""
+    commit: str = ""
+
+    def __getitem__(self, name: str) -> Timing:
+        return self.functions[name]
+
+    def describe(self) -> str:
+        commit = f", commit {self.commit[:12]}" if self.commit else ""
+        when = f"make bench of {self.generated_at}{commit}" if self.generated_at else "make bench"
+        return f"{self.source} ({when})"
+
+
+def load_benchmark(path: str) -> Benchmark:
+    """The Rust functions' figures from a benchmark JSON file (`make bench`); the peers' are
+    not used. A file without them is refused with what is missing."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise ValueError(f"{_shown(path)} not found: run `make bench` first (or pass --benchmark FILE)") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{_shown(path)} is not JSON: {e}") from None
+    functions = {}
+    for name in FUNCTIONS:
+        try:
+            rust = data["functions"][name]["rust"]
+        except (KeyError, TypeError):
+            raise ValueError(
+                f"{_shown(path)} has no figures for {name} (functions.{name}.rust): run `make bench`") from None
+        try:
+            functions[name] = Timing(
+                warm_p50=float(rust["warm_p50_ms"]), cold_start=float(rust["cold_start_ms"]),
+                first_invoke=float(rust["first_invoke_ms"]),
+                calls={k: int(v) for k, v in rust.get("aws_calls_per_invoke", {}).items()},
+                peak_memory_bytes=int(rust.get("peak_memory_bytes", 0)))
+        except (KeyError, TypeError, ValueError) as e:
+            raise ValueError(f"{_shown(path)}: functions.{name}.rust lacks a figure ({e})") from None
+    return Benchmark(functions, source=_shown(path), generated_at=str(data.get("generated_at", "")),
+                     commit=str(data.get("commit", "")))
+
+
+def _shown(path: str) -> str:
+    """A path as the output shows it: relative to the repository when inside it."""
+    full = os.path.abspath(path)
+    return os.path.relpath(full, REPO) if full.startswith(REPO + os.sep) else path
+
 
 def billed_ms(duration_ms: float) -> int:
     """Lambda bills each invocation's duration rounded up to the next whole ms, 1 ms at least.
@@ -166,11 +245,16 @@ def billed_ms(duration_ms: float) -> int:
 def expected_billed_ms(t: Timing, inp: Inputs, extra_ms: float = 0.0) -> float:
     """Mean billed ms of one invocation: warm ones bill the warm p50, cold ones INIT + first invoke.
 
-    `extra_ms` is time spent waiting on another service (create's SNS Publish); it is not scaled.
+    `extra_ms` is time spent waiting on another service (`aws_wait_ms`); it is not scaled.
     """
     warm = billed_ms(t.warm_p50 * inp.duration_scale + extra_ms)
     cold = billed_ms((t.cold_start + t.first_invoke) * inp.duration_scale + extra_ms)
     return (1 - inp.cold_start_fraction) * warm + inp.cold_start_fraction * cold
+
+
+def aws_wait_ms(t: Timing, inp: Inputs) -> float:
+    """Time one invocation waits on AWS inside AWS: a round trip per call the benchmark counted."""
+    return t.count("SNS") * inp.sns_publish_ms + t.count("DynamoDB") * inp.dynamodb_call_ms
 
 
 def invocations_per_sign_in(extra_rounds: float) -> dict[str, float]:
@@ -185,19 +269,19 @@ def invocations_per_sign_in(extra_rounds: float) -> dict[str, float]:
             "verify-auth-challenge": rounds}
 
 
-def lambda_usage(mau: float, inp: Inputs) -> tuple[float, float]:
+def lambda_usage(mau: float, inp: Inputs, m: Benchmark) -> tuple[float, float]:
     """(requests, GB-seconds) a month for the four triggers."""
     sign_ins = mau * inp.sign_ins_per_user
     new_users = mau * inp.new_user_fraction
     per = invocations_per_sign_in(inp.extra_rounds_per_sign_in)
-    m = MEASURED_MS
-    create = m["create-auth-challenge"]
-    # Creates that send an SMS wait for SNS; the others (wrong answer, resend inside the cooldown)
-    # send nothing.
+    create, verify = m["create-auth-challenge"], m["verify-auth-challenge"]
+    # The benchmark's create sends a code: its calls are a sending create's. The other creates
+    # (after a wrong answer, a resend inside the cooldown) send nothing and ask DynamoDB nothing.
+    # Every verify makes the calls the benchmark's (a right answer) made.
     ms_per_sign_in = (
         per["define-auth-challenge"] * expected_billed_ms(m["define-auth-challenge"], inp)
-        + per["verify-auth-challenge"] * expected_billed_ms(m["verify-auth-challenge"], inp)
-        + inp.sms_per_sign_in * expected_billed_ms(create, inp, inp.sns_publish_ms + inp.dynamodb_update_ms)
+        + per["verify-auth-challenge"] * expected_billed_ms(verify, inp, aws_wait_ms(verify, inp))
+        + inp.sms_per_sign_in * expected_billed_ms(create, inp, aws_wait_ms(create, inp))
         + (per["create-auth-challenge"] - inp.sms_per_sign_in) * expected_billed_ms(create, inp))
     requests = sign_ins * sum(per.values()) + new_users
     billed = sign_ins * ms_per_sign_in + new_users * expected_billed_ms(m["pre-sign-up"], inp)
@@ -223,14 +307,28 @@ def tiered_cost(mau: float, free_mau: float, tiers) -> float:
     return cost
 
 
-def model(mau: float, inp: Inputs) -> dict:
+def dynamodb_requests(mau: float, inp: Inputs, m: Benchmark) -> tuple[float, float]:
+    """(writes, reads) a month: the calls the benchmark counted, for every create that sends and
+    every verify (a wrong answer's verify writes one item, a right one's two: counted as two)."""
+    sms = mau * inp.sign_ins_per_user * inp.sms_per_sign_in
+    verifies = mau * inp.sign_ins_per_user * invocations_per_sign_in(inp.extra_rounds_per_sign_in)[
+        "verify-auth-challenge"]
+    create, verify = m["create-auth-challenge"], m["verify-auth-challenge"]
+    writes = sms * create.count("DynamoDB", DYNAMODB_WRITES) + verifies * verify.count("DynamoDB", DYNAMODB_WRITES)
+    reads = sms * create.count("DynamoDB", DYNAMODB_READS) + verifies * verify.count("DynamoDB", DYNAMODB_READS)
+    return writes, reads
+
+
+def model(mau: float, inp: Inputs, m: Benchmark) -> dict:
     """One row: every figure for `mau` monthly active users."""
     sign_ins = mau * inp.sign_ins_per_user
     sms = sign_ins * inp.sms_per_sign_in
     sms_usd = sms * inp.sms_segments * inp.sms_price_usd
-    requests, gb_seconds = lambda_usage(mau, inp)
+    requests, gb_seconds = lambda_usage(mau, inp, m)
     lambda_usd = lambda_cost(requests, gb_seconds, inp)
-    dynamodb_usd = sms * inp.dynamodb_price_per_million_writes / 1_000_000
+    writes, reads = dynamodb_requests(mau, inp, m)
+    dynamodb_usd = (writes * inp.dynamodb_price_per_million_writes
+                    + reads * inp.dynamodb_price_per_million_reads) / 1_000_000
     lite_usd = tiered_cost(mau, inp.lite_free_mau, inp.lite_tiers)
     essentials_usd = tiered_cost(mau, inp.essentials_free_mau,
                                  ((math.inf, inp.essentials_price_per_mau),))
@@ -239,7 +337,7 @@ def model(mau: float, inp: Inputs) -> dict:
     return {
         "mau": mau, "sign_ins": sign_ins, "sms": sms, "sms_usd": sms_usd,
         "lambda_requests": requests, "lambda_gb_seconds": gb_seconds, "lambda_usd": lambda_usd,
-        "dynamodb_usd": dynamodb_usd,
+        "dynamodb_writes": writes, "dynamodb_reads": reads, "dynamodb_usd": dynamodb_usd,
         "cognito_lite_usd": lite_usd, "project_total_usd": project,
         "cognito_essentials_usd": essentials_usd, "essentials_total_usd": essentials_total,
         "difference_usd": essentials_total - project,
@@ -264,10 +362,14 @@ def _tiers_str(tiers) -> str:
     return ",".join(f"{'inf' if b == math.inf else int(b)}:{p:g}" for b, p in tiers)
 
 
-def markdown(rows: list[dict], inp: Inputs) -> str:
+def _calls_str(calls: dict) -> str:
+    return ", ".join(f"{c} ×{n}" for c, n in sorted(calls.items())) or "none"
+
+
+def markdown(rows: list[dict], inp: Inputs, m: Benchmark) -> str:
     """The table, then the inputs it used, each price with its date and source."""
-    out = ["| MAU | sign-ins | SMS sent | SMS | Lambda | DynamoDB | Cognito Lite | this project total "
-           "| Cognito Essentials | Essentials total (with SMS) | difference (Essentials − this) |",
+    out = [("| MAU | sign-ins | SMS sent | SMS | Lambda | DynamoDB | Cognito Lite | this project total "
+            "| Cognito Essentials | Essentials total (with SMS) | difference (Essentials − this) |"),
            "|" + "---:|" * 11]
     for r in rows:
         out.append("| " + " | ".join([
@@ -283,12 +385,22 @@ def markdown(rows: list[dict], inp: Inputs) -> str:
         meta = f.metadata
         where = f"; as of {meta['as_of']}, {meta['url']}" if "url" in meta else ""
         out.append(f"- `--{f.name.replace('_', '-')}` {shown}{where}: {meta['note']}")
-    t = ", ".join(f"{k} {v.warm_p50}/{v.cold_start}/{v.first_invoke}" for k, v in MEASURED_MS.items())
-    out.append(f"- measured ms (warm p50 / cold start / first invoke, README Performance): {t}")
+    out += ["", (f"Measured, read from {m.describe()}: the Rust functions under the benchmark's local "
+                 "Lambda Runtime API. The AWS calls per invocation are what its fake endpoint counted "
+                 "(create's with a code sent); each adds a round trip inside AWS to the billed time."), "",
+            ("| function | warm p50 (ms) | cold start (ms) | first invoke (ms) | AWS calls per invocation "
+             f"| peak memory (of {inp.memory_mb} MB) |"),
+            "|---|---:|---:|---:|---|---:|"]
+    for name, t in m.functions.items():
+        memory = f"{t.peak_memory_bytes / 1e6:.2f} MB"
+        if t.peak_memory_bytes > inp.memory_mb * 1024 * 1024:
+            memory += " **more than MemorySize**"
+        out.append(f"| {name} | {t.warm_p50} | {t.cold_start} | {t.first_invoke} | {_calls_str(t.calls)} "
+                   f"| {memory} |")
     return "\n".join(out)
 
 
-def as_json(rows: list[dict], inp: Inputs) -> str:
+def as_json(rows: list[dict], inp: Inputs, m: Benchmark) -> str:
     """Rows and inputs (with dates and sources) as JSON; infinite tier bounds become null."""
     inputs = {}
     for f in dataclasses.fields(inp):
@@ -296,8 +408,9 @@ def as_json(rows: list[dict], inp: Inputs) -> str:
         if f.name == "lite_tiers":
             v = [[None if b == math.inf else b, p] for b, p in v]
         inputs[f.name] = {"value": v, **f.metadata}
-    measured = {k: dataclasses.asdict(v) for k, v in MEASURED_MS.items()}
-    return json.dumps({"rows": rows, "inputs": inputs, "measured_ms": measured}, indent=2)
+    measured = {k: dataclasses.asdict(v) for k, v in m.functions.items()}
+    benchmark = {"source": m.source, "generated_at": m.generated_at, "commit": m.commit}
+    return json.dumps({"rows": rows, "inputs": inputs, "benchmark": benchmark, "measured": measured}, indent=2)
 
 
 # ---- SMS pumping --------------------------------------------------------------------------------
@@ -333,16 +446,16 @@ def pumped_sms(p: Pumping, breaker: bool) -> int:
 
 def pumping_markdown(p: Pumping, inp: Inputs) -> str:
     without, with_breaker = pumped_sms(p, False), pumped_sms(p, True)
-    cost = lambda n: _usd(n * inp.sms_segments * p.price_usd)  # noqa: E731
+    cost = lambda n: _usd(n * inp.sms_segments * p.price_usd)
     return "\n".join([
-        f"SMS pumping: a bot signs up {p.numbers_per_hour} fresh numbers an hour under one premium prefix "
-        f"(at ${p.price_usd} an SMS, an assumed premium rate) and never answers, for {p.hours} hours:",
+        (f"SMS pumping: a bot signs up {p.numbers_per_hour} fresh numbers an hour under one premium prefix "
+         f"(at ${p.price_usd} an SMS, an assumed premium rate) and never answers, for {p.hours} hours:"),
         "",
         "| | SMS sent | cost |",
         "|---|---:|---:|",
         f"| without the breaker | {without:,} | {cost(without)} |",
-        f"| with the breaker (defaults: {p.min_sends} codes, {p.pause_minutes} min pause) "
-        f"| {with_breaker:,} | {cost(with_breaker)} |",
+        (f"| with the breaker (defaults: {p.min_sends} codes, {p.pause_minutes} min pause) "
+         f"| {with_breaker:,} | {cost(with_breaker)} |"),
     ])
 
 
@@ -365,6 +478,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mau", default="10000,100000,1000000",
                    help="comma-separated monthly active user counts, one row each")
     p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    p.add_argument("--benchmark", default=DEFAULT_BENCHMARK,
+                   help="make bench's JSON output, where the functions' durations, AWS calls and memory come from")
+    p.add_argument("--write", metavar="FILE",
+                   help="also write the Markdown report to FILE, headed as generated (make cost: docs/cost.md)")
     for f in dataclasses.fields(Inputs):
         flag = "--" + f.name.replace("_", "-")
         meta = f.metadata
@@ -388,11 +505,29 @@ def main(argv: list[str] | None = None) -> int:
         inp = Inputs(**{f.name: getattr(args, f.name) for f in dataclasses.fields(Inputs)})
         maus = [float(x) for x in args.mau.split(",") if x.strip()]
         maus = [int(m) if m.is_integer() else m for m in maus]
+        bench = load_benchmark(args.benchmark)
     except ValueError as e:
         parser.error(str(e))
-    rows = [model(m, inp) for m in maus]
-    print(as_json(rows, inp) if args.json else markdown(rows, inp) + "\n\n" + pumping_markdown(Pumping(), inp))
+    rows = [model(m, inp, bench) for m in maus]
+    report = markdown(rows, inp, bench) + "\n\n" + pumping_markdown(Pumping(), inp)
+    print(as_json(rows, inp, bench) if args.json else report)
+    if args.write:
+        with open(args.write, "w", encoding="utf-8") as f:
+            f.write(generated_header(bench, inp) + report + "\n")
+        print(f"(wrote {args.write})", file=sys.stderr)
     return 0
+
+
+def generated_header(m: Benchmark, inp: Inputs) -> str:
+    """The head of docs/cost.md: what made it, from what. No date of its own, so the file changes
+    only when its inputs do."""
+    return (
+        "# Cost\n\n"
+        "Generated by `make cost` (`tools/cost_model.py`) from the benchmark's "
+        "[benchmark.json](benchmark.json) ([benchmark.md](benchmark.md)) and the prices and assumptions "
+        f"below, the SMS billed as {inp.sms_segments} segment{'s' if inp.sms_segments != 1 else ''} (what "
+        "create-auth-challenge works out for the default templates); do not edit it by hand: run `make cost` "
+        "again. What the model counts and leaves out: [README, Cost](../README.md#cost).\n\n")
 
 
 if __name__ == "__main__":

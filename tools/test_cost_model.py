@@ -1,6 +1,10 @@
 """Tests for tools/cost_model.py: hand-computed cases, so a wrong tier, a lost rounding or a
 miscounted invocation shows up as a wrong number.
 
+The measured figures come from a fixture in the shape of `make bench`'s docs/benchmark.json
+(tools/testdata/benchmark.json), never from the live docs/ file, so these tests do not change
+when the benchmark is run again.
+
     python3 -m unittest tools/test_cost_model.py      # from the repository root
 """
 
@@ -10,14 +14,63 @@ import json
 import math
 import os
 import sys
+import tempfile
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import cost_model as cm  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import cost_model as cm
 
-# Zero cold starts, no new users, one SMS and one round per sign-in: the simplest sign-in.
-PLAIN = dict(cold_start_fraction=0.0, new_user_fraction=0.0, sms_per_sign_in=1.0,
-             extra_rounds_per_sign_in=0.0, sign_ins_per_user=1.0, dynamodb_update_ms=0.0)
+FIXTURE = os.path.join(HERE, "testdata", "benchmark.json")
+BENCH = cm.load_benchmark(FIXTURE)
+DEFINE, CREATE = BENCH["define-auth-challenge"], BENCH["create-auth-challenge"]
+VERIFY, PRE = BENCH["verify-auth-challenge"], BENCH["pre-sign-up"]
+
+# Zero cold starts, no new users, one SMS and one round per sign-in, no DynamoDB wait: the
+# simplest sign-in.
+PLAIN = {"cold_start_fraction": 0.0, "new_user_fraction": 0.0, "sms_per_sign_in": 1.0,
+         "extra_rounds_per_sign_in": 0.0, "sign_ins_per_user": 1.0, "dynamodb_call_ms": 0.0}
+
+
+class Benchmark(unittest.TestCase):
+    def test_reads_the_rust_figures_and_calls(self):
+        self.assertEqual((CREATE.warm_p50, CREATE.cold_start, CREATE.first_invoke), (0.178, 1.383, 0.952))
+        self.assertEqual(CREATE.count("DynamoDB"), 5)
+        self.assertEqual(CREATE.count("DynamoDB", cm.DYNAMODB_WRITES), 2)
+        self.assertEqual(CREATE.count("DynamoDB", cm.DYNAMODB_READS), 3)
+        self.assertEqual(CREATE.count("SNS"), 1)
+        self.assertEqual(VERIFY.count("DynamoDB", cm.DYNAMODB_WRITES), 2)
+        self.assertEqual(DEFINE.count("DynamoDB"), 0)
+        self.assertEqual(PRE.peak_memory_bytes, 3_200_000)
+        self.assertEqual(BENCH.commit, "0123456789abcdef0123456789abcdef01234567")
+
+    def test_the_peers_figures_are_not_used(self):
+        # The fixture's Node.js create makes one SNS call at 0.72 ms; the Rust one is read.
+        self.assertEqual(CREATE.warm_p50, 0.178)
+
+    def write(self, data) -> str:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(data, f)
+        self.addCleanup(os.unlink, f.name)
+        return f.name
+
+    def test_a_missing_function_is_refused(self):
+        with open(FIXTURE, encoding="utf-8") as f:
+            data = json.load(f)
+        del data["functions"]["verify-auth-challenge"]
+        with self.assertRaisesRegex(ValueError, "no figures for verify-auth-challenge"):
+            cm.load_benchmark(self.write(data))
+
+    def test_a_missing_figure_is_refused(self):
+        with open(FIXTURE, encoding="utf-8") as f:
+            data = json.load(f)
+        del data["functions"]["create-auth-challenge"]["rust"]["warm_p50_ms"]
+        with self.assertRaisesRegex(ValueError, "create-auth-challenge.rust lacks a figure"):
+            cm.load_benchmark(self.write(data))
+
+    def test_a_missing_file_says_to_run_the_benchmark(self):
+        with self.assertRaisesRegex(ValueError, "make bench"):
+            cm.load_benchmark(os.path.join(HERE, "testdata", "no-such-file.json"))
 
 
 class BilledDuration(unittest.TestCase):
@@ -34,19 +87,28 @@ class BilledDuration(unittest.TestCase):
         self.assertEqual(cm.billed_ms(0.1 * 3 * 10), 3)  # 3.0000000000000004
 
     def test_cold_invocations_bill_init_plus_first_invoke(self):
-        define = cm.MEASURED_MS["define-auth-challenge"]
         inp = cm.Inputs(cold_start_fraction=1.0)
-        self.assertEqual(cm.expected_billed_ms(define, inp), 2)  # ceil(1.033 + 0.090)
-        create = cm.MEASURED_MS["create-auth-challenge"]
-        self.assertEqual(cm.expected_billed_ms(create, inp, 30), 33)  # ceil(1.383+0.952+30)
+        self.assertEqual(cm.expected_billed_ms(DEFINE, inp), 2)  # ceil(1.033 + 0.090)
+        self.assertEqual(cm.expected_billed_ms(CREATE, inp, 30), 33)  # ceil(1.383 + 0.952 + 30)
         half = cm.Inputs(cold_start_fraction=0.5)
-        self.assertAlmostEqual(cm.expected_billed_ms(define, half), 1.5)  # (1 + 2) / 2
+        self.assertAlmostEqual(cm.expected_billed_ms(DEFINE, half), 1.5)  # (1 + 2) / 2
 
-    def test_duration_scale_applies_to_measured_time_not_to_sns(self):
-        create = cm.MEASURED_MS["create-auth-challenge"]
+    def test_duration_scale_applies_to_measured_time_not_to_aws(self):
         inp = cm.Inputs(cold_start_fraction=0.0, duration_scale=10)
-        self.assertEqual(cm.expected_billed_ms(create, inp), 2)  # ceil(1.78)
-        self.assertEqual(cm.expected_billed_ms(create, inp, 30), 32)  # ceil(1.78 + 30)
+        self.assertEqual(cm.expected_billed_ms(CREATE, inp), 2)  # ceil(1.78)
+        self.assertEqual(cm.expected_billed_ms(CREATE, inp, 30), 32)  # ceil(1.78 + 30)
+
+
+class AwsWait(unittest.TestCase):
+    def test_a_round_trip_per_counted_call(self):
+        inp = cm.Inputs()  # SNS 30 ms, DynamoDB 5 ms
+        self.assertEqual(cm.aws_wait_ms(CREATE, inp), 30 + 5 * 5)  # Publish, 2 GetItem, Query, 2 UpdateItem
+        self.assertEqual(cm.aws_wait_ms(VERIFY, inp), 2 * 5)  # DeleteItem, UpdateItem
+        self.assertEqual(cm.aws_wait_ms(DEFINE, inp), 0)
+
+    def test_verify_bills_its_dynamodb_round_trips(self):
+        inp = cm.Inputs(cold_start_fraction=0.0)
+        self.assertEqual(cm.expected_billed_ms(VERIFY, inp, cm.aws_wait_ms(VERIFY, inp)), 11)  # ceil(0.030 + 10)
 
 
 class CognitoTiers(unittest.TestCase):
@@ -71,9 +133,9 @@ class CognitoTiers(unittest.TestCase):
         self.assertEqual(self.lite(150_000, free=200_000), 0)
 
     def test_essentials_is_flat_above_its_free_tier(self):
-        row = cm.model(100_000, cm.Inputs())
+        row = cm.model(100_000, cm.Inputs(), BENCH)
         self.assertAlmostEqual(row["cognito_essentials_usd"], 90_000 * 0.015)  # 1,350
-        self.assertEqual(cm.model(10_000, cm.Inputs())["cognito_essentials_usd"], 0)
+        self.assertEqual(cm.model(10_000, cm.Inputs(), BENCH)["cognito_essentials_usd"], 0)
 
     def test_parse_tiers(self):
         self.assertEqual(cm.parse_tiers("100000:0.0055,inf:0.0025"),
@@ -91,7 +153,7 @@ class Invocations(unittest.TestCase):
 
     def test_requests_include_pre_sign_up_per_new_user(self):
         inp = cm.Inputs(**{**PLAIN, "new_user_fraction": 0.5})
-        requests, _ = cm.lambda_usage(1000, inp)
+        requests, _ = cm.lambda_usage(1000, inp, BENCH)
         self.assertAlmostEqual(requests, 1000 * 4 + 500)
 
 
@@ -99,23 +161,39 @@ class LambdaCost(unittest.TestCase):
     def test_small_case_by_hand(self):
         # 1,000 sign-ins: define 2 x 1 ms, verify 1 ms, create with SMS ceil(0.178 + 30) = 31 ms.
         inp = cm.Inputs(**PLAIN)
-        requests, gb_s = cm.lambda_usage(1000, inp)
+        requests, gb_s = cm.lambda_usage(1000, inp, BENCH)
         self.assertAlmostEqual(requests, 4000)
         self.assertAlmostEqual(gb_s, 1000 * 0.034 * 128 / 1024)  # 4.25 GB-s
         self.assertAlmostEqual(cm.lambda_cost(requests, gb_s, inp),
                                4000 * 0.20 / 1e6 + 4.25 * 0.0000133334)
 
-    def test_the_limit_s_write_adds_to_creates_that_send(self):
-        # create with SMS: ceil(0.178 + 30 + 5) = 36 ms instead of 31: 5 ms more per sign-in.
-        base = cm.lambda_usage(1000, cm.Inputs(**PLAIN))[1]
-        with_limit = cm.lambda_usage(1000, cm.Inputs(**{**PLAIN, "dynamodb_update_ms": 5.0}))[1]
-        self.assertAlmostEqual(with_limit - base, 1000 * 0.005 * 128 / 1024)
+    def test_dynamodb_round_trips_add_to_creates_that_send_and_to_verify(self):
+        # At 5 ms a call: create with SMS ceil(0.178 + 30 + 25) = 56 ms instead of 31, verify
+        # ceil(0.030 + 10) = 11 instead of 1: 35 ms more per sign-in.
+        base = cm.lambda_usage(1000, cm.Inputs(**PLAIN), BENCH)[1]
+        with_calls = cm.lambda_usage(1000, cm.Inputs(**{**PLAIN, "dynamodb_call_ms": 5.0}), BENCH)[1]
+        self.assertAlmostEqual(with_calls - base, 1000 * 0.035 * 128 / 1024)
 
-    def test_create_rounds_without_sms_do_not_wait_for_sns(self):
+    def test_create_rounds_without_sms_do_not_wait_for_aws(self):
         # One extra round, still one SMS: a second create of 1 ms, plus a define and a verify.
         inp = cm.Inputs(**{**PLAIN, "extra_rounds_per_sign_in": 1.0})
-        _, gb_s = cm.lambda_usage(1000, inp)
+        _, gb_s = cm.lambda_usage(1000, inp, BENCH)
         self.assertAlmostEqual(gb_s, 1000 * (3 + 2 + 31 + 1) / 1000 * 0.125)
+        # With DynamoDB at 5 ms: both verifies wait 10 ms (11 each), the sending create 25 ms
+        # more (56); the second create still 1.
+        inp = cm.Inputs(**{**PLAIN, "extra_rounds_per_sign_in": 1.0, "dynamodb_call_ms": 5.0})
+        _, gb_s = cm.lambda_usage(1000, inp, BENCH)
+        self.assertAlmostEqual(gb_s, 1000 * (3 + 22 + 56 + 1) / 1000 * 0.125)
+
+    def test_defaults_by_hand(self):
+        # 5% cold. define: 0.95 x 1 + 0.05 x ceil(1.123) = 1.05, 2.2 a sign-in. verify: 0.95 x 11
+        # + 0.05 x ceil(1.161 + 10) = 11.05, 1.2 a sign-in. create that sends: 0.95 x 56 + 0.05 x
+        # ceil(2.335 + 55) = 56.1, 1.1 a sign-in; the other 0.1: 0.95 x 1 + 0.05 x ceil(2.335) =
+        # 1.1. pre-sign-up 1.05 per new user (0.1 per MAU).
+        per_sign_in = 2.2 * 1.05 + 1.2 * 11.05 + 1.1 * 56.1 + 0.1 * 1.1  # 77.39 ms
+        requests, gb_s = cm.lambda_usage(10_000, cm.Inputs(), BENCH)
+        self.assertAlmostEqual(requests, 40_000 * 4.6 + 1_000)
+        self.assertAlmostEqual(gb_s, (40_000 * per_sign_in + 1_000 * 1.05) / 1000 * 0.125)
 
     def test_free_tier_off_by_default(self):
         self.assertFalse(cm.Inputs().lambda_free_tier)
@@ -129,21 +207,33 @@ class LambdaCost(unittest.TestCase):
                                500_000 * 0.2 / 1e6 + 100_000 * 0.0000133334)  # 1.43334
 
 
+class DynamoDBCost(unittest.TestCase):
+    def test_requests_by_hand(self):
+        # 40,000 sign-ins: 44,000 SMS (creates that send: 2 writes, 3 reads each) and 48,000
+        # verifies (2 writes each).
+        writes, reads = cm.dynamodb_requests(10_000, cm.Inputs(), BENCH)
+        self.assertAlmostEqual(writes, 44_000 * 2 + 48_000 * 2)  # 184,000
+        self.assertAlmostEqual(reads, 44_000 * 3)  # 132,000
+
+    def test_cost_by_hand(self):
+        row = cm.model(10_000, cm.Inputs(), BENCH)
+        self.assertAlmostEqual(row["dynamodb_usd"], 184_000 * 0.625 / 1e6 + 132_000 * 0.125 / 1e6)  # 0.1315
+
+
 class Rows(unittest.TestCase):
     def test_ten_thousand_mau_with_defaults(self):
-        row = cm.model(10_000, cm.Inputs())
+        row = cm.model(10_000, cm.Inputs(), BENCH)
         self.assertEqual(row["sign_ins"], 40_000)
         self.assertAlmostEqual(row["sms"], 44_000)
         self.assertAlmostEqual(row["sms_usd"], 44_000 * 0.00883)  # 388.52
         self.assertEqual(row["cognito_lite_usd"], 0)
-        self.assertAlmostEqual(row["dynamodb_usd"], 44_000 * 0.625 / 1e6)  # one write per SMS: 0.0275
         self.assertAlmostEqual(row["project_total_usd"],
                                row["sms_usd"] + row["lambda_usd"] + row["dynamodb_usd"])
         self.assertAlmostEqual(row["difference_usd"], -row["lambda_usd"] - row["dynamodb_usd"])
 
     def test_one_million_mau_difference(self):
-        row = cm.model(1_000_000, cm.Inputs(sms_price_usd=0.0))
-        self.assertAlmostEqual(row["dynamodb_usd"], 4_400_000 * 0.625 / 1e6)  # 2.75
+        row = cm.model(1_000_000, cm.Inputs(sms_price_usd=0.0), BENCH)
+        self.assertAlmostEqual(row["dynamodb_usd"], 13.15)  # 100 x the 10,000 MAU case
         self.assertAlmostEqual(row["difference_usd"],
                                14_850 - 4_635 - row["lambda_usd"] - row["dynamodb_usd"])
 
@@ -158,7 +248,7 @@ class CommandLine(unittest.TestCase):
     def run_main(self, *argv):
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            self.assertEqual(cm.main(list(argv)), 0)
+            self.assertEqual(cm.main(["--benchmark", FIXTURE, *argv]), 0)
         return out.getvalue()
 
     def test_overrides_reach_the_model(self):
@@ -171,6 +261,8 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(data["inputs"]["sms_price_usd"]["value"], 0.01)
         self.assertIn("url", data["inputs"]["essentials_price_per_mau"])
         self.assertIsNone(data["inputs"]["lite_tiers"]["value"][-1][0])
+        self.assertEqual(data["measured"]["create-auth-challenge"]["warm_p50"], 0.178)
+        self.assertEqual(data["benchmark"]["generated_at"], "2026-01-02T03:04:05Z")
 
     def test_every_input_has_an_option(self):
         text = self.run_main("--mau", "10000")
@@ -180,16 +272,29 @@ class CommandLine(unittest.TestCase):
     def test_markdown_default_rows(self):
         lines = self.run_main().splitlines()
         self.assertTrue(lines[0].startswith("| MAU | sign-ins |"))
-        self.assertTrue(lines[2].startswith("| 10,000 | 40,000 | 44,000 | $388.52 |"))
+        self.assertTrue(lines[2].startswith("| 10,000 | 40,000 | 44,000 | $388.52 | $0.04 | $0.13 |"))
         self.assertTrue(lines[4].startswith("| 1,000,000 |"))
+
+    def test_markdown_shows_the_measured_figures_and_their_source(self):
+        text = self.run_main()
+        self.assertIn("tools/testdata/benchmark.json (make bench of 2026-01-02T03:04:05Z, commit 0123456789ab)",
+                      text)
+        self.assertIn("| verify-auth-challenge | 0.03 | 1.067 | 0.094 | DynamoDB.DeleteItem ×1, "
+                      "DynamoDB.UpdateItem ×1 | 6.13 MB |", text)
+
+    def test_write_puts_the_report_under_a_generated_header(self):
+        with tempfile.TemporaryDirectory() as d:
+            target = os.path.join(d, "cost.md")
+            with contextlib.redirect_stderr(io.StringIO()):
+                printed = self.run_main("--write", target)
+            with open(target, encoding="utf-8") as f:
+                written = f.read()
+        self.assertTrue(written.startswith("# Cost\n\nGenerated by `make cost`"))
+        self.assertTrue(written.endswith(printed))
 
     def test_lambda_free_tier_flag(self):
         data = json.loads(self.run_main("--json", "--mau", "10000", "--lambda-free-tier"))
         self.assertEqual(data["rows"][0]["lambda_usd"], 0)
-
-
-if __name__ == "__main__":
-    unittest.main()
 
 
 class PumpingBreaker(unittest.TestCase):
@@ -202,6 +307,10 @@ class PumpingBreaker(unittest.TestCase):
         self.assertEqual(cm.pumped_sms(p, breaker=True), 40)
 
     def test_segments_multiply_the_sms_bill(self):
-        one = cm.model(1000, cm.Inputs(**PLAIN))
-        two = cm.model(1000, cm.Inputs(**PLAIN, sms_segments=2))
+        one = cm.model(1000, cm.Inputs(**PLAIN), BENCH)
+        two = cm.model(1000, cm.Inputs(**PLAIN, sms_segments=2), BENCH)
         self.assertAlmostEqual(two["sms_usd"], 2 * one["sms_usd"])
+
+
+if __name__ == "__main__":
+    unittest.main()

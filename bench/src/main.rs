@@ -8,21 +8,28 @@
 //! ```text
 //! bench [--build-dir .aws-sam/build-local] [--python .venv/bench/bin/python] [--node node]
 //!       [--node-runtime ric|loop] [--starts 50] [--peer-starts 20] [--warm 2000] [--only <trigger>]
+//!       [--docs docs|none]
 //! bench run-events [--build-dir .aws-sam/build] [--wrapper "qemu-aarch64 -L /usr/aarch64-linux-gnu"]
 //! ```
 //!
 //! `--only pre-sign-up` (say) measures that trigger alone and skips the sign-in.
+//!
+//! A whole run (no `--only`) also writes its results into `--docs` (default `docs/`; `none`
+//! writes nothing): `benchmark.md`, the report it prints, headed by the date and the commit
+//! measured, and `benchmark.json`, the same figures for machines (`tools/cost_model.py` reads
+//! it). Both are generated: edit the code, not the files.
 
 mod fake_aws;
 mod harness;
 mod http;
 mod run_events;
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use fake_aws::{Calls, FakeAws};
 use harness::{Launch, Measured};
@@ -225,6 +232,8 @@ struct Options {
     peer_starts: usize,
     warm: usize,
     only: Option<String>,
+    /// Where a whole run writes benchmark.md and benchmark.json; `None`: nowhere.
+    docs: Option<PathBuf>,
 }
 
 fn options() -> Result<Options, String> {
@@ -237,6 +246,7 @@ fn options() -> Result<Options, String> {
         peer_starts: 20,
         warm: 2000,
         only: None,
+        docs: Some("docs".into()),
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -262,6 +272,7 @@ fn options() -> Result<Options, String> {
                 }
                 o.only = Some(value.clone());
             }
+            "--docs" => o.docs = (value != "none").then(|| value.clone().into()),
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -420,6 +431,7 @@ fn run() -> Result<(), String> {
     let mut misses = Vec::new();
     let mut budgets = 0;
     let mut lowest_node_ratio: Option<(f64, &str)> = None;
+    let mut functions = Map::new();
     for t in TRIGGERS.iter().filter(|t| o.only.as_ref().is_none_or(|only| only == t.binary)) {
         eprint!("{}:", t.binary);
         let event = std::fs::read(Path::new("events").join(t.event)).map_err(|e| format!("{}: {e}", t.event))?;
@@ -500,6 +512,7 @@ fn run() -> Result<(), String> {
         let (rust_size, node_size, python_size) = (rust_size?, node_size?, python_size?);
 
         let from_cold = Figure::time(
+            "from_cold_ms",
             "cold start + first invoke (median)",
             [median(&from_cold(rust)), median(&from_cold(node)), median(&from_cold(python))],
             t.budget.from_cold,
@@ -510,35 +523,45 @@ fn run() -> Result<(), String> {
         }
         let figures = [
             Figure::time(
+                "cold_start_ms",
                 "cold start (median)",
                 [median(&rust.cold_starts), median(&node.cold_starts), median(&python.cold_starts)],
                 Some(t.budget.cold_start),
             ),
             Figure::time(
+                "first_invoke_ms",
                 "first invoke (median)",
                 [median(&rust.first_invokes), median(&node.first_invokes), median(&python.first_invokes)],
                 None,
             ),
             from_cold,
             Figure::time(
+                "warm_p50_ms",
                 "warm invoke p50",
                 [percentile(&rust.warm, 50), percentile(&node.warm, 50), percentile(&python.warm, 50)],
                 Some(warm_budget),
             ),
             Figure::time(
+                "warm_p99_ms",
                 "warm invoke p99",
                 [percentile(&rust.warm, 99), percentile(&node.warm, 99), percentile(&python.warm, 99)],
                 None,
             ),
             Figure::bytes(
+                "peak_memory_bytes",
                 "peak memory (VmHWM)",
                 [rust.peak_rss, node.peak_rss, python.peak_rss],
                 Some(t.budget.peak_rss),
             ),
-            Figure::size("bootstrap / handler size", [rust_size.0, node_size.0, python_size.0], Some(t.budget.size)),
-            Figure::size("zip", [rust_size.1, node_size.1, python_size.1], None),
+            Figure::size(
+                "size_bytes",
+                "bootstrap / handler size",
+                [rust_size.0, node_size.0, python_size.0],
+                Some(t.budget.size),
+            ),
+            Figure::size("zip_bytes", "zip", [rust_size.1, node_size.1, python_size.1], None),
         ];
-        for f in figures {
+        for f in &figures {
             if f.budget.is_some() {
                 budgets += 1;
                 if f.missed() {
@@ -547,6 +570,22 @@ fn run() -> Result<(), String> {
             }
             rows.push(f.row(t.binary));
         }
+
+        // The same figures for docs/benchmark.json: each implementation's, then Rust's budgets.
+        let mut function = Map::new();
+        function.insert("event".into(), t.event.into());
+        for (l, lang) in LANGS.into_iter().enumerate() {
+            let mut figures_json: Map<String, Value> = figures.iter().map(|f| (f.key.to_owned(), f.json(l))).collect();
+            let calls: Map<String, Value> = calls_per_invoke[l].iter().map(|(c, n)| (c.clone(), json!(n))).collect();
+            figures_json.insert("aws_calls_per_invoke".into(), calls.into());
+            function.insert(lang.name().into(), figures_json.into());
+        }
+        let budgets_json: Map<String, Value> = figures
+            .iter()
+            .filter_map(|f| f.budget.map(|b| (f.key.to_owned(), json!({"max": (f.json)(b), "met": !f.missed()}))))
+            .collect();
+        function.insert("budgets".into(), budgets_json.into());
+        functions.insert(t.binary.into(), function.into());
     }
 
     // The whole cold sign-in: each step a fresh process, the three implementations in turn.
@@ -575,16 +614,22 @@ fn run() -> Result<(), String> {
         eprint!(".");
     }
     eprintln!(" done");
+    let mut sign_in_steps = Vec::new();
     for (step, times) in SIGN_IN.iter().zip(&steps).filter(|_| sign_ins > 0) {
-        let f = Figure::time(step.name, [median(&times[0]), median(&times[1]), median(&times[2])], None);
+        let f = Figure::time("", step.name, [median(&times[0]), median(&times[1]), median(&times[2])], None);
         rows.push(f.row("cold sign-in"));
+        sign_in_steps.push(json!({"step": step.name, "event": step.event, "from_cold_ms": f.json_all()}));
     }
-    let whole =
-        Figure::time("**whole: the sum (median)**", [median(&wholes[0]), median(&wholes[1]), median(&wholes[2])], None);
+    let whole = Figure::time(
+        "",
+        "**whole: the sum (median)**",
+        [median(&wholes[0]), median(&wholes[1]), median(&wholes[2])],
+        None,
+    );
     rows.push(whole.row("cold sign-in"));
     let load_after = load_average();
 
-    let mut out = std::io::stdout().lock();
+    let mut out = String::new();
     let _ = writeln!(out, "{}\n", machine());
     let _ = writeln!(out, "Load average (1, 5, 15 min): {load_before} at the start, {load_after} at the end.\n");
     let node_how = match node_runtime {
@@ -595,15 +640,15 @@ fn run() -> Result<(), String> {
             "a minimal Runtime API loop (bench/node/loop.mjs, the floor under any Node.js runtime client)".into()
         }
     };
+    let node_version = command_output(&node, "--version");
+    let node_sns = package_version(&node_dir, "@aws-sdk/client-sns");
+    let node_dynamodb = package_version(&node_dir, "@aws-sdk/client-dynamodb");
     let _ = writeln!(
         out,
-        "Harness: local Lambda Runtime API on 127.0.0.1; {} starts per Rust function ({} per Node.js and Python peer), {} warm invokes each. Node.js {} with @aws-sdk/client-sns {} under {}; Python with boto3 under awslambdaric. create reserves a send in the per-number limit (DynamoDB) and publishes (SNS Publish) to a local endpoint whose bare HTTP round trip is {}; a warm budget is the trigger's own plus one such round trip per AWS call it made. The peers' create has no per-number limit, lock or pumping breaker (one AWS call per code); their verify makes the Rust one's DynamoDB calls when SEND_LIMIT_TABLE is set. \"From cold\" is one process's cold start plus its first invoke; the cold sign-in adds those of define, create, verify and define, each a fresh process, per sign-in ({} sign-ins for Rust, {} for each peer).\n",
+        "Harness: local Lambda Runtime API on 127.0.0.1; {} starts per Rust function ({} per Node.js and Python peer), {} warm invokes each. Node.js {node_version} with @aws-sdk/client-sns {node_sns} and @aws-sdk/client-dynamodb {node_dynamodb} under {node_how}; Python with boto3 under awslambdaric. create reserves a send in the per-number limit (DynamoDB) and publishes (SNS Publish) to a local endpoint whose bare HTTP round trip is {}; a warm budget is the trigger's own plus one such round trip per AWS call it made. The peers' create has no per-number limit, lock or pumping breaker (one AWS call per code); their verify makes the Rust one's DynamoDB calls when SEND_LIMIT_TABLE is set. \"From cold\" is one process's cold start plus its first invoke; the cold sign-in adds those of define, create, verify and define, each a fresh process, per sign-in ({} sign-ins for Rust, {} for each peer).\n",
         o.starts,
         o.peer_starts,
         o.warm,
-        command_output(&node, "--version"),
-        package_version(&node_dir, "@aws-sdk/client-sns"),
-        node_how,
         fmt_time(round_trip),
         o.starts,
         o.peer_starts,
@@ -628,9 +673,125 @@ fn run() -> Result<(), String> {
             "Every Rust function at least {NODE_RATIO_TARGET:.0}× faster than its Node.js peer from cold: {verdict} (the lowest: {ratio:.1}×, {binary})."
         );
     }
-    if let Some(table) = run_events::sizes_table(&o.build_dir, Path::new(".aws-sam/build")) {
-        let _ = writeln!(out, "\n{table}");
+    let arm64_dir = Path::new(".aws-sam/build");
+    let arm64_sizes = run_events::sizes(&o.build_dir, arm64_dir);
+    if let Some(sizes) = &arm64_sizes {
+        let _ = writeln!(out, "\n{}", run_events::sizes_table(&o.build_dir, arm64_dir, sizes));
     }
+    print!("{out}");
+    let _ = std::io::stdout().flush();
+
+    let Some(docs) = o.docs.as_ref().filter(|_| o.only.is_none()) else {
+        if o.only.is_some() {
+            eprintln!("bench: --only measures part of the set, so docs/ is left as it was");
+        }
+        return Ok(());
+    };
+    let generated = Generated::now();
+    let (cpu, cores, kernel) = machine_parts();
+    let json = json!({
+        "generated_by": "make bench (bench/src/main.rs); do not edit by hand",
+        "generated_at": generated.at,
+        "commit": generated.commit,
+        "uncommitted_changes": generated.dirty,
+        "machine": {"cpu": cpu, "cores": cores, "kernel": kernel, "arch": std::env::consts::ARCH},
+        "load_average": {"start": load_numbers(&load_before), "end": load_numbers(&load_after)},
+        "harness": {
+            "starts": o.starts,
+            "peer_starts": o.peer_starts,
+            "warm_invokes": o.warm,
+            "aws_round_trip_ms": (round_trip.as_secs_f64() * 1e7).round() / 1e4,
+            "node": {
+                "version": node_version,
+                "runtime": node_how,
+                "client_sns": node_sns,
+                "client_dynamodb": node_dynamodb,
+            },
+            "python": "boto3 under awslambdaric",
+        },
+        "functions": functions,
+        "cold_sign_in": {"steps": sign_in_steps, "whole_ms": whole.json_all()},
+        "verdicts": {
+            "budgets_checked": budgets,
+            "budgets_missed": misses,
+            "node_ratio_target": NODE_RATIO_TARGET,
+            "lowest_node_ratio": lowest_node_ratio.map(|(r, _)| (r * 10.0).round() / 10.0),
+            "lowest_node_ratio_function": lowest_node_ratio.map(|(_, b)| b),
+            "node_ratio_met": lowest_node_ratio.is_some_and(|(r, _)| r >= NODE_RATIO_TARGET),
+        },
+        "sizes": arm64_sizes.map(|sizes| sizes.iter().map(|(binary, [x, zx, y, zy])| {
+            ((*binary).to_owned(), json!({"x86_64_bytes": x, "x86_64_zip_bytes": zx, "arm64_bytes": y, "arm64_zip_bytes": zy}))
+        }).collect::<Map<_, _>>()),
+    });
+    write_docs(docs, &generated, &out, &json)
+}
+
+/// When and from what a report was generated.
+struct Generated {
+    /// UTC, RFC 3339, to the second.
+    at: String,
+    /// `git rev-parse HEAD`, or "unknown" outside a git checkout.
+    commit: String,
+    /// Changes to tracked files outside docs/ that the commit does not hold.
+    dirty: bool,
+}
+
+impl Generated {
+    fn now() -> Self {
+        let git = |args: &[&str]| {
+            std::process::Command::new("git")
+                .args(args)
+                .output()
+                .ok()
+                .filter(|o| o.status.success())
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        };
+        let commit = git(&["rev-parse", "HEAD"]);
+        let dirty = commit.is_some()
+            && git(&["status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)docs"])
+                .is_some_and(|s| !s.is_empty());
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        Self { at: rfc3339(secs), commit: commit.unwrap_or_else(|| "unknown".into()), dirty }
+    }
+
+    fn describe(&self) -> String {
+        let short = self.commit.get(..12).unwrap_or(&self.commit);
+        let dirty = if self.dirty { " plus uncommitted changes" } else { "" };
+        format!("{} from commit `{short}`{dirty}", self.at.replace('T', " ").replace('Z', " UTC"))
+    }
+}
+
+/// `secs` since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (the civil calendar, proleptic Gregorian).
+fn rfc3339(secs: u64) -> String {
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest / 60 % 60, rest % 60)
+}
+
+/// docs/benchmark.md (the report, headed by where it came from) and docs/benchmark.json.
+fn write_docs(dir: &Path, generated: &Generated, report: &str, json: &Value) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let markdown = format!(
+        "# Benchmark\n\nGenerated by `make bench` (`bench/src/main.rs`) on {}; do not edit it by hand, run `make bench` again. \
+         The same figures for machines: [benchmark.json](benchmark.json), which `make cost` reads ([cost.md](cost.md)). \
+         What is measured and how: [README, Performance](../README.md#performance).\n\n{report}",
+        generated.describe()
+    );
+    let md = dir.join("benchmark.md");
+    std::fs::write(&md, markdown).map_err(|e| format!("{}: {e}", md.display()))?;
+    let file = dir.join("benchmark.json");
+    let text = serde_json::to_string_pretty(json).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
+    eprintln!("bench: wrote {} and {}", md.display(), file.display());
     Ok(())
 }
 
@@ -664,38 +825,62 @@ fn describe_calls(calls: &[(String, u64)]) -> String {
 
 /// One measured figure: Rust, Node.js, Python, with Rust's budget if it has one.
 struct Figure {
+    /// Its key in docs/benchmark.json.
+    key: &'static str,
     name: &'static str,
     values: [f64; 3],
     budget: Option<f64>,
     format: fn(f64) -> String,
+    /// A value as docs/benchmark.json holds it (ms, bytes).
+    json: fn(f64) -> Value,
     ratio: bool,
 }
 
 impl Figure {
-    fn time(name: &'static str, values: [Duration; 3], budget: Option<Duration>) -> Self {
+    fn time(key: &'static str, name: &'static str, values: [Duration; 3], budget: Option<Duration>) -> Self {
         Self {
+            key,
             name,
             values: values.map(|d| d.as_secs_f64()),
             budget: budget.map(|b| b.as_secs_f64()),
             format: |s| fmt_time(Duration::from_secs_f64(s)),
+            // Milliseconds, to the tenth of a microsecond.
+            json: |s| json!((s * 1e7).round() / 1e4),
             ratio: true,
         }
     }
 
-    fn bytes(name: &'static str, values: [u64; 3], budget: Option<u64>) -> Self {
+    fn bytes(key: &'static str, name: &'static str, values: [u64; 3], budget: Option<u64>) -> Self {
         Self {
+            key,
             name,
             values: values.map(|b| b as f64),
             budget: budget.map(|b| b as f64),
             format: fmt_bytes,
+            json: |b| json!(b as u64),
             ratio: true,
         }
     }
 
     /// Sizes of what is deployed. The peers' handlers lean on the SDK in Lambda's runtime, so a
     /// ratio would compare different things; none is shown.
-    fn size(name: &'static str, values: [u64; 3], budget: Option<u64>) -> Self {
-        Self { ratio: false, ..Self::bytes(name, values, budget) }
+    fn size(key: &'static str, name: &'static str, values: [u64; 3], budget: Option<u64>) -> Self {
+        Self { ratio: false, ..Self::bytes(key, name, values, budget) }
+    }
+
+    /// Implementation `i`'s value (0 Rust, 1 Node.js, 2 Python) for docs/benchmark.json.
+    fn json(&self, i: usize) -> Value {
+        (self.json)(self.values[i])
+    }
+
+    /// All three, by implementation.
+    fn json_all(&self) -> Value {
+        LANGS
+            .into_iter()
+            .enumerate()
+            .map(|(i, lang)| (lang.name().to_owned(), self.json(i)))
+            .collect::<Map<_, _>>()
+            .into()
     }
 
     fn missed(&self) -> bool {
@@ -765,7 +950,8 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-fn machine() -> String {
+/// The CPU's model, the cores and the kernel release.
+fn machine_parts() -> (String, usize, String) {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|s| {
@@ -776,6 +962,35 @@ fn machine() -> String {
         })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    format!("Machine: {cpu}, {cores} cores, Linux {} ({})", kernel.trim(), std::env::consts::ARCH)
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default().trim().to_owned();
+    (cpu, cores, kernel)
+}
+
+fn machine() -> String {
+    let (cpu, cores, kernel) = machine_parts();
+    format!("Machine: {cpu}, {cores} cores, Linux {kernel} ({})", std::env::consts::ARCH)
+}
+
+/// "1.06, 1.03, 0.94" as numbers (none when unknown).
+fn load_numbers(load: &str) -> Vec<f64> {
+    load.split(", ").filter_map(|n| n.parse().ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_follows_the_civil_calendar() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_763_700_000), "2025-11-21T04:40:00Z");
+        assert_eq!(rfc3339(4_107_542_399), "2100-02-28T23:59:59Z");
+    }
+
+    #[test]
+    fn load_average_as_numbers() {
+        assert_eq!(load_numbers("1.06, 1.03, 0.94"), vec![1.06, 1.03, 0.94]);
+        assert!(load_numbers("unknown").is_empty());
+    }
 }

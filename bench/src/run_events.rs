@@ -179,24 +179,36 @@ fn check(answer: &Answer, expect: &Value) -> Result<(), String> {
     }
 }
 
+/// One binary's sizes in bytes: x86_64 bootstrap, x86_64 zip, arm64 bootstrap, arm64 zip.
+pub type Sizes = (&'static str, [u64; 4]);
+
 /// The bootstraps' sizes on both architectures, when both builds are there: `x86` (the one
 /// measured, `sam build --config-env local`) and `arm64` (`sam build`, what the template deploys
 /// by default; `make build-arm64`). The arm64 bootstraps cannot be timed here (qemu is no
 /// measure of speed); their sizes can.
-pub fn sizes_table(x86: &Path, arm64: &Path) -> Option<String> {
-    let mut rows = Vec::new();
+pub fn sizes(x86: &Path, arm64: &Path) -> Option<Vec<Sizes>> {
+    let mut out = Vec::new();
     for (binary, logical_id) in FUNCTIONS {
         let (a, b) = (x86.join(logical_id).join("bootstrap"), arm64.join(logical_id).join("bootstrap"));
         let size = |p: &Path| std::fs::metadata(p).ok().map(|m| m.len());
         let (Some(x), Some(y)) = (size(&a), size(&b)) else { return None };
         let (zx, zy) = (crate::zipped(&a).ok()?, crate::zipped(&b).ok()?);
-        let mb = |n: u64| format!("{:.2} MB", n as f64 / 1e6);
-        rows.push(format!("| {binary} | {} | {} | {} | {} |", mb(x), mb(zx), mb(y), mb(zy)));
+        out.push((binary, [x, zx, y, zy]));
     }
-    Some(format!(
+    Some(out)
+}
+
+/// [`sizes`] as the report's Markdown table.
+pub fn sizes_table(x86: &Path, arm64: &Path, sizes: &[Sizes]) -> String {
+    let mb = |n: u64| format!("{:.2} MB", n as f64 / 1e6);
+    let rows: Vec<String> = sizes
+        .iter()
+        .map(|(binary, [x, zx, y, zy])| format!("| {binary} | {} | {} | {} | {} |", mb(*x), mb(*zx), mb(*y), mb(*zy)))
+        .collect();
+    format!(
         "Sizes on both architectures (arm64 is the template's default; {} and {}):\n\n| trigger | x86_64 bootstrap | x86_64 zip | arm64 bootstrap | arm64 zip |\n|---|---:|---:|---:|---:|\n{}",
         x86.display(),
         arm64.display(),
         rows.join("\n")
-    ))
+    )
 }
