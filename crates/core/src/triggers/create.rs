@@ -1,6 +1,12 @@
 //! Create auth challenge: work out the round (new code or the same one), send the SMS when a new
 //! code was drawn, and tell the client what it may know.
 //!
+//! The decisions are pure and live with the state machine: the round in
+//! [`challenge::next_round`], who gets its code and why it is withheld in
+//! [`challenge::delivery`], what the client sees in [`challenge::PublicView`]. This file does the
+//! I/O around them: it asks the stores, sends the SMS (or waits as long as a send would), and
+//! counts the send for the pumping breaker.
+//!
 //! Unknown users, numbers from countries no longer allowed, numbers past their per-number SMS
 //! limit ([`crate::send_limit`]), locked numbers ([`crate::lockout`]) and numbers whose
 //! destination prefix is paused or over its budget ([`crate::pumping`]) get a *withheld* round:
