@@ -28,6 +28,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use rustls_pki_types::CertificateDer;
@@ -189,12 +191,141 @@ pub enum Failure {
     Refused { code: String },
 }
 
+/// Reads a failed call: the deadline passed (or the connection timed out), the service could
+/// not be reached (or the request not built), or it answered with an error, of which only the
+/// code is kept (`Unknown` when it gave none).
 pub fn classify<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Failure {
     match err {
         SdkError::TimeoutError(_) => Failure::Timeout,
         SdkError::DispatchFailure(failure) if failure.is_timeout() => Failure::Timeout,
         SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => Failure::Unreachable,
         _ => Failure::Refused { code: err.code().unwrap_or("Unknown").to_owned() },
+    }
+}
+
+/// What a DynamoDB write with a condition expression came to, when the service answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conditional<T> {
+    /// The condition held and the write was made; the operation's output.
+    Applied(T),
+    /// DynamoDB refused the write because its condition did not hold
+    /// (`ConditionalCheckFailedException`): an answer, not a failure.
+    ConditionFailed,
+}
+
+/// The errors of the DynamoDB operations the adapters send with a condition expression.
+pub trait ConditionalError: ProvideErrorMetadata {
+    /// Whether this is `ConditionalCheckFailedException`.
+    fn is_condition_failed(&self) -> bool;
+}
+
+impl ConditionalError for UpdateItemError {
+    fn is_condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
+impl ConditionalError for DeleteItemError {
+    fn is_condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
+/// Reads the result of a conditional write: [`Conditional::ConditionFailed`] when DynamoDB
+/// refused it for its condition, any other error [`classify`]d.
+pub fn conditional<T, E: ConditionalError, R>(result: Result<T, SdkError<E, R>>) -> Result<Conditional<T>, Failure> {
+    match result {
+        Ok(output) => Ok(Conditional::Applied(output)),
+        Err(SdkError::ServiceError(e)) if e.err().is_condition_failed() => Ok(Conditional::ConditionFailed),
+        Err(e) => Err(classify(&e)),
+    }
+}
+
+/// The adapters' tests: their clients as production configures them ([`service_config`]: the
+/// deadline, the attempts, the retry strategy), answered by `aws-smithy-mocks` rules or by a test
+/// HTTP client instead of the network. Region and credentials are fixed, since the tests' own
+/// environment has none.
+#[cfg(test)]
+pub(crate) mod mocked {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use aws_config::SdkConfig;
+    use aws_sdk_sns::config::{Credentials, HttpClient, Region, RuntimeComponents};
+    use aws_sdk_sns::error::ConnectorError;
+    use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode};
+    use aws_smithy_runtime_api::client::http::{
+        HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+    use aws_smithy_runtime_api::shared::IntoShared;
+
+    pub use aws_smithy_mocks::create_mock_http_client as mock_http;
+
+    fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
+        rules.iter().fold(MockResponseInterceptor::new().rule_mode(RuleMode::Sequential), |i, rule| i.with_rule(rule))
+    }
+
+    fn credentials() -> Credentials {
+        Credentials::new("AKIDTEST", "test-secret", None, None, "unit tests")
+    }
+
+    /// An SNS client with `config` (the adapter's own), sending over `http`; with
+    /// [`mock_http`], `rules` answer each call in turn (no rules: `http` answers).
+    pub fn sns(config: &SdkConfig, http: impl HttpClient + 'static, rules: &[&Rule]) -> aws_sdk_sns::Client {
+        let mut builder = aws_sdk_sns::config::Builder::from(config)
+            .region(Region::from_static("us-east-1"))
+            .credentials_provider(credentials())
+            .http_client(http);
+        if !rules.is_empty() {
+            builder = builder.interceptor(interceptor(rules));
+        }
+        aws_sdk_sns::Client::from_conf(builder.build())
+    }
+
+    /// A DynamoDB client with `config` (the adapter's own), sending over `http`; with
+    /// [`mock_http`], `rules` answer each call in turn (no rules: `http` answers).
+    pub fn dynamodb(config: &SdkConfig, http: impl HttpClient + 'static, rules: &[&Rule]) -> aws_sdk_dynamodb::Client {
+        let mut builder = aws_sdk_dynamodb::config::Builder::from(config)
+            .region(Region::from_static("us-east-1"))
+            .credentials_provider(credentials())
+            .http_client(http);
+        if !rules.is_empty() {
+            builder = builder.interceptor(interceptor(rules));
+        }
+        aws_sdk_dynamodb::Client::from_conf(builder.build())
+    }
+
+    /// An HTTP client that cannot connect (as with nothing listening), and counts its attempts.
+    #[derive(Debug, Clone, Default)]
+    pub struct Unreachable {
+        attempts: Arc<AtomicUsize>,
+    }
+
+    impl Unreachable {
+        pub fn attempts(&self) -> usize {
+            self.attempts.load(Ordering::SeqCst)
+        }
+    }
+
+    impl HttpConnector for Unreachable {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            self.attempts.fetch_add(1, Ordering::SeqCst);
+            let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+            HttpConnectorFuture::ready(Err(ConnectorError::io(refused.into())))
+        }
+    }
+
+    impl HttpClient for Unreachable {
+        fn http_connector(&self, _: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
+            self.clone().into_shared()
+        }
+    }
+
+    /// A client that never answers, as a service too slow for the deadline (the SDK's own), with
+    /// its count of calls.
+    pub fn never() -> aws_smithy_http_client::test_util::NeverClient {
+        aws_smithy_http_client::test_util::NeverClient::new()
     }
 }
 

@@ -13,13 +13,10 @@
 //!
 //! An operator lifts a lock by deleting the item (`phone` = the number, `day` = 0).
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 
 use super::{AnswerLedger, FORGET_COUNT_AFTER_SECONDS, Lock, LockoutPolicy, WrongAnswer};
-use crate::aws;
+use crate::aws::{self, Conditional};
 use crate::phone::PhoneNumber;
 use crate::send_limit::LimitError;
 use crate::send_limit::dynamodb::Table;
@@ -68,16 +65,11 @@ impl DynamoDbLockout {
             .expression_attribute_values(":expires", number_value(until.max(now + FORGET_COUNT_AFTER_SECONDS)))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(WrongAnswer::LockedNow),
+        Ok(match aws::conditional(result)? {
+            Conditional::Applied(_) => WrongAnswer::LockedNow,
             // Another answer for the number set the lock first.
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(WrongAnswer::AlreadyLocked)
-            }
-            Err(e) => Err(aws::classify(&e).into()),
-        }
+            Conditional::ConditionFailed => WrongAnswer::AlreadyLocked,
+        })
     }
 }
 
@@ -132,14 +124,9 @@ impl AnswerLedger for DynamoDbLockout {
             .return_values(ReturnValue::UpdatedNew)
             .send()
             .await;
-        let output = match result {
-            Ok(output) => output,
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
-            {
-                return Ok(WrongAnswer::AlreadyLocked);
-            }
-            Err(e) => return Err(aws::classify(&e).into()),
+        let output = match aws::conditional(result)? {
+            Conditional::Applied(output) => output,
+            Conditional::ConditionFailed => return Ok(WrongAnswer::AlreadyLocked),
         };
         let failures = output
             .attributes()
@@ -165,14 +152,9 @@ impl AnswerLedger for DynamoDbLockout {
             .expression_attribute_values(":now", number_value(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Lock::Open),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), DeleteItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(Lock::Locked)
-            }
-            Err(e) => Err(aws::classify(&e).into()),
-        }
+        Ok(match aws::conditional(result)? {
+            Conditional::Applied(_) => Lock::Open,
+            Conditional::ConditionFailed => Lock::Locked,
+        })
     }
 }

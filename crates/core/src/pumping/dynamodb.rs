@@ -9,12 +9,10 @@
 //! conditional write that only succeeds if the prefix is not paused already, so a trip is
 //! counted once. An operator lifts a pause by deleting the `day = 0` item.
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{BreakerPolicy, Prefix, PrefixLedger, PrefixState, WindowCounts};
-use crate::aws;
+use crate::aws::{self, Conditional};
 use crate::send_limit::LimitError;
 use crate::send_limit::dynamodb::Table;
 
@@ -132,14 +130,10 @@ impl PrefixLedger for DynamoDbPrefixLedger {
             .expression_attribute_values(":now", number(now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(aws::classify(&e).into()),
-        }
+        // Refused for its condition: the prefix was paused already, by another round.
+        Ok(match aws::conditional(result)? {
+            Conditional::Applied(_) => true,
+            Conditional::ConditionFailed => false,
+        })
     }
 }

@@ -14,12 +14,11 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{LimitError, PerNumberLimits, Reservation, SendLimiter, Window};
-use crate::aws::{self, Failure};
+use crate::aws::{self, Conditional, Failure};
 use crate::phone::PhoneNumber;
 
 /// Time to open a connection to DynamoDB.
@@ -30,8 +29,16 @@ pub const RESERVE_TIMEOUT: Duration = Duration::from_millis(800);
 /// Attempts at most, the first included.
 pub const MAX_ATTEMPTS: u32 = 2;
 
+/// The DynamoDB client's configuration: the function's region, credentials and endpoint (see
+/// [`crate::aws`]), [`CONNECT_TIMEOUT`], [`RESERVE_TIMEOUT`] for each call and at most
+/// [`MAX_ATTEMPTS`] attempts. Every use of the table (the limit, the lock, the breaker) shares it.
+pub fn sdk_config() -> SdkConfig {
+    aws::service_config("DYNAMODB", CONNECT_TIMEOUT, RESERVE_TIMEOUT, MAX_ATTEMPTS)
+}
+
 /// The per-number table (`SEND_LIMIT_TABLE`): its name, and one client for every use of it,
-/// built on the first call (see [`crate::aws`]). Cloning shares the client.
+/// built on the first call from [`sdk_config`] (see [`crate::aws`]), or given. Cloning shares
+/// the client.
 #[derive(Clone)]
 pub struct Table {
     name: String,
@@ -39,8 +46,16 @@ pub struct Table {
 }
 
 impl Table {
+    /// The table `name`, its client built on the first call (rounds that never reach the table
+    /// never build it).
     pub fn new(name: String) -> Self {
         Self { name, client: Arc::default() }
+    }
+
+    /// The table `name`, reached through `client` (built, say, from [`sdk_config`] with another
+    /// endpoint or HTTP client).
+    pub fn with_client(name: String, client: aws_sdk_dynamodb::Client) -> Self {
+        Self { name, client: Arc::new(OnceLock::from(client)) }
     }
 
     pub fn name(&self) -> &str {
@@ -48,10 +63,7 @@ impl Table {
     }
 
     pub fn client(&self) -> &aws_sdk_dynamodb::Client {
-        self.client.get_or_init(|| {
-            let config = aws::service_config("DYNAMODB", CONNECT_TIMEOUT, RESERVE_TIMEOUT, MAX_ATTEMPTS);
-            aws_sdk_dynamodb::Client::new(&config)
-        })
+        self.client.get_or_init(|| aws_sdk_dynamodb::Client::new(&sdk_config()))
     }
 }
 
@@ -95,15 +107,10 @@ impl SendLimiter for DynamoDbLimiter {
             .expression_attribute_values(":expires", number(window.forget_after()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Reservation::Granted),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(Reservation::Refused)
-            }
-            Err(e) => Err(aws::classify(&e).into()),
-        }
+        Ok(match aws::conditional(result)? {
+            Conditional::Applied(_) => Reservation::Granted,
+            Conditional::ConditionFailed => Reservation::Refused,
+        })
     }
 }
 
