@@ -251,6 +251,7 @@ pub(crate) mod mocked {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use aws_config::SdkConfig;
+    use aws_config::retry::RetryConfig;
     use aws_sdk_sns::config::{Credentials, HttpClient, Region, RuntimeComponents};
     use aws_sdk_sns::error::ConnectorError;
     use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode};
@@ -294,6 +295,28 @@ pub(crate) mod mocked {
             builder = builder.interceptor(interceptor(rules));
         }
         aws_sdk_dynamodb::Client::from_conf(builder.build())
+    }
+
+    /// DynamoDB's answer to a refused call (HTTP 400), as the service sends it: `code` is the
+    /// error's name, e.g. `ConditionalCheckFailedException`.
+    pub fn dynamodb_error(code: &str) -> Option<String> {
+        Some(format!(r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{code}","message":"refused for the test"}}"#))
+    }
+
+    /// `config` with its retries made without waiting, the attempts and deadline kept.
+    ///
+    /// The SDK waits a jittered backoff of up to 1 s before a retry (its default initial backoff:
+    /// [`service_config`] does not set one), longer than DynamoDB's 0.8 s deadline: in production
+    /// a DynamoDB retry happens only when the draw is under 0.8, else the call ends at the
+    /// deadline as a timeout. Tests of what a retry does use this, so they do not depend on
+    /// the draw; tests of the deadline use the production backoff.
+    pub fn retrying_at_once(config: &SdkConfig) -> SdkConfig {
+        let retry = config
+            .retry_config()
+            .cloned()
+            .unwrap_or_else(RetryConfig::standard)
+            .with_initial_backoff(std::time::Duration::ZERO);
+        config.to_builder().retry_config(retry).build()
     }
 
     /// An HTTP client that cannot connect (as with nothing listening), and counts its attempts.

@@ -123,3 +123,190 @@ impl From<Failure> for LimitError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use aws_config::SdkConfig;
+    use aws_sdk_dynamodb::operation::update_item::{UpdateItemInput, UpdateItemOutput};
+    use aws_smithy_mocks::{Rule, mock};
+    use tokio::time::Instant;
+
+    use super::*;
+    use crate::aws::mocked;
+
+    const TABLE: &str = "sms-send-limit";
+    const TO: &str = "+15555550100";
+    /// 2025-11-21 13:00:05 UTC: day 20413, hour 13.
+    const NOW: u64 = 20_413 * 86_400 + 13 * 3_600 + 5;
+    const LIMITS: PerNumberLimits = PerNumberLimits { per_hour: 5, per_day: 10 };
+
+    fn to() -> PhoneNumber {
+        PhoneNumber::parse(TO).expect("a valid number")
+    }
+
+    fn limiter(config: &SdkConfig, rules: &[&Rule]) -> DynamoDbLimiter {
+        let client = mocked::dynamodb(config, mocked::mock_http(), rules);
+        DynamoDbLimiter::new(Table::with_client(TABLE.into(), client), LIMITS)
+    }
+
+    fn n(value: &str) -> AttributeValue {
+        AttributeValue::N(value.into())
+    }
+
+    /// An `UpdateItem` that succeeds, keeping each request it answered.
+    fn accepting() -> (Rule, Arc<Mutex<Vec<UpdateItemInput>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let rule = mock!(aws_sdk_dynamodb::Client::update_item)
+            .match_requests(move |input| {
+                log.lock().expect("not poisoned").push(input.clone());
+                true
+            })
+            .then_output(|| UpdateItemOutput::builder().build());
+        (rule, seen)
+    }
+
+    fn refused_with(code: &str) -> Rule {
+        mock!(aws_sdk_dynamodb::Client::update_item)
+            .sequence()
+            .http_status(400, mocked::dynamodb_error(code))
+            .repeatedly()
+            .build()
+    }
+
+    #[tokio::test]
+    async fn a_reservation_adds_one_to_the_day_and_the_hour_only_below_both_limits() {
+        let (rule, seen) = accepting();
+        let result = limiter(&sdk_config(), &[&rule]).reserve(&to(), NOW).await;
+        assert_eq!(result, Ok(Reservation::Granted));
+
+        let seen = seen.lock().expect("not poisoned");
+        assert_eq!(seen.len(), 1, "one write, no read before it");
+        let update = &seen[0];
+        assert_eq!(update.table_name(), Some(TABLE));
+        let key: HashMap<_, _> =
+            [("phone".to_owned(), AttributeValue::S(TO.into())), ("day".to_owned(), n("20413"))].into();
+        assert_eq!(update.key(), Some(&key));
+        assert_eq!(update.update_expression(), Some("ADD #sends :one, #hour :one SET #expires = :expires"));
+        assert_eq!(
+            update.condition_expression(),
+            Some(
+                "(attribute_not_exists(#sends) OR #sends < :per_day) AND (attribute_not_exists(#hour) OR #hour < :per_hour)"
+            )
+        );
+        let names: HashMap<_, _> = [("#sends", "sends"), ("#hour", "h13"), ("#expires", "expiresAt")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
+        assert_eq!(update.expression_attribute_names(), Some(&names));
+        let values: HashMap<_, _> = [
+            (":one", n("1")),
+            (":per_day", n("10")),
+            (":per_hour", n("5")),
+            // The end of the next day: the item outlives every write to its day.
+            (":expires", n(&(20_415 * 86_400).to_string())),
+        ]
+        .map(|(k, v)| (k.to_owned(), v))
+        .into();
+        assert_eq!(update.expression_attribute_values(), Some(&values));
+    }
+
+    #[tokio::test]
+    async fn a_failed_condition_is_the_limit_reached_not_an_error_and_is_not_retried() {
+        let rule = refused_with("ConditionalCheckFailedException");
+        let result = limiter(&sdk_config(), &[&rule]).reserve(&to(), NOW).await;
+        assert_eq!(result, Ok(Reservation::Refused));
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn another_refusal_is_an_error_with_its_code_only() {
+        for code in ["ResourceNotFoundException", "AccessDeniedException", "ValidationException"] {
+            let rule = refused_with(code);
+            let result = limiter(&sdk_config(), &[&rule]).reserve(&to(), NOW).await;
+            assert_eq!(result, Err(LimitError::Refused { code: code.into() }));
+            assert_eq!(rule.num_calls(), 1, "{code} is final");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_is_retried_and_the_next_answer_counts() {
+        let rule = mock!(aws_sdk_dynamodb::Client::update_item)
+            .sequence()
+            .http_status(400, mocked::dynamodb_error("ThrottlingException"))
+            .output(|| UpdateItemOutput::builder().build())
+            .build();
+        let result = limiter(&mocked::retrying_at_once(&sdk_config()), &[&rule]).reserve(&to(), NOW).await;
+        assert_eq!(result, Ok(Reservation::Granted));
+        assert_eq!(rule.num_calls(), 2, "one throttled write, one that counted");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_every_time_ends_after_max_attempts_with_its_code() {
+        let rule = refused_with("ProvisionedThroughputExceededException");
+        let result = limiter(&mocked::retrying_at_once(&sdk_config()), &[&rule]).reserve(&to(), NOW).await;
+        assert_eq!(result, Err(LimitError::Refused { code: "ProvisionedThroughputExceededException".into() }));
+        assert_eq!(rule.num_calls(), MAX_ATTEMPTS as usize);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_every_time_ends_by_the_deadline_with_production_backoff() {
+        let rule = refused_with("ThrottlingException");
+        let started = Instant::now();
+        let result = limiter(&sdk_config(), &[&rule]).reserve(&to(), NOW).await;
+        // Refused after the retry, or out of time while waiting for it (see
+        // mocked::retrying_at_once): never later than the deadline, never more attempts.
+        match result {
+            Err(LimitError::Refused { code }) => {
+                assert_eq!(code, "ThrottlingException");
+                assert_eq!(rule.num_calls(), MAX_ATTEMPTS as usize);
+            }
+            Err(LimitError::Timeout) => assert_eq!(rule.num_calls(), 1),
+            other => panic!("expected a refusal or a timeout, got {other:?}"),
+        }
+        assert!(started.elapsed() <= RESERVE_TIMEOUT, "{:?}", started.elapsed());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_table_is_cut_off_at_the_deadline_and_not_retried() {
+        let never = mocked::never();
+        let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), never.clone(), &[]));
+        let started = Instant::now();
+        let result = DynamoDbLimiter::new(table, LIMITS).reserve(&to(), NOW).await;
+        assert_eq!(result, Err(LimitError::Timeout));
+        // A write that timed out may have counted: repeating it could count one send twice.
+        assert_eq!(never.num_calls(), 1);
+        assert_eq!(started.elapsed(), RESERVE_TIMEOUT);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unreachable_table_is_tried_max_attempts_times_then_reported() {
+        let unreachable = mocked::Unreachable::default();
+        let config = mocked::retrying_at_once(&sdk_config());
+        let table = Table::with_client(TABLE.into(), mocked::dynamodb(&config, unreachable.clone(), &[]));
+        let result = DynamoDbLimiter::new(table, LIMITS).reserve(&to(), NOW).await;
+        assert_eq!(result, Err(LimitError::Unreachable));
+        assert_eq!(unreachable.attempts(), MAX_ATTEMPTS as usize);
+    }
+
+    #[tokio::test]
+    async fn clones_of_a_table_share_its_client() {
+        let (rule, seen) = accepting();
+        let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]));
+        let limiter = DynamoDbLimiter::new(table.clone(), LIMITS);
+        assert!(table.client.get().is_some());
+        assert!(Arc::ptr_eq(&table.client, &limiter.table.client));
+        limiter.reserve(&to(), NOW).await.expect("answered");
+        assert_eq!(seen.lock().expect("not poisoned").len(), 1);
+    }
+
+    #[test]
+    fn the_production_table_builds_its_client_only_on_first_use() {
+        let table = Table::new(TABLE.into());
+        let limiter = DynamoDbLimiter::new(table.clone(), LIMITS);
+        assert!(table.client.get().is_none(), "no SDK work before the table is used");
+        assert!(Arc::ptr_eq(&table.client, &limiter.table.client), "one client for every use");
+    }
+}
