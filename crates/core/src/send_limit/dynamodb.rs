@@ -23,8 +23,9 @@ use crate::phone::PhoneNumber;
 
 /// Time to open a connection to DynamoDB.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
-/// Time for the reservation, retries included. With SNS's 3 seconds this stays inside
-/// Cognito's 5. No per-attempt timeout: see [`aws::service_config`].
+/// Time for each call to the table (the reservation, and the lock's and the breaker's reads and
+/// writes), retries included. create makes its checks before a send at once, so with SNS's 3
+/// seconds they stay inside Cognito's 5. No per-attempt timeout: see [`aws::service_config`].
 pub const RESERVE_TIMEOUT: Duration = Duration::from_millis(800);
 /// Attempts at most, the first included.
 pub const MAX_ATTEMPTS: u32 = 2;

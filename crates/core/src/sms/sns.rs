@@ -1,8 +1,11 @@
-//! Amazon SNS as the SMS sender: one `Publish` straight to the phone number, `Transactional`.
+//! Amazon SNS as the SMS sender: one `Publish` straight to the phone number, `Transactional`,
+//! with the sender ID, origination number and maximum price as message attributes when set.
 //!
-//! The client has a tight timeout and bounded retries, so a slow or failing SNS ends the trigger
-//! well inside Cognito's 5-second limit with a clear error, never a hang and never a code
-//! silently left unsent.
+//! A send has one deadline, [`SEND_TIMEOUT`], for all its attempts (at most [`MAX_ATTEMPTS`]):
+//! a slow or failing SNS ends the send with a clear error ([`SendError`]), never a hang and never
+//! a code silently left unsent. Throttling, a server error or a failed connection is retried; an
+//! attempt that got no answer in time is not (it may have been delivered; see
+//! [`aws::service_config`]), nor is any other refusal.
 
 use std::sync::OnceLock;
 use std::time::Duration;
