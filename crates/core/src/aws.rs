@@ -269,8 +269,8 @@ pub(crate) mod mocked {
 
     pub use aws_smithy_mocks::create_mock_http_client as mock_http;
 
-    fn interceptor(rules: &[&Rule]) -> MockResponseInterceptor {
-        rules.iter().fold(MockResponseInterceptor::new().rule_mode(RuleMode::Sequential), |i, rule| i.with_rule(rule))
+    fn interceptor(mode: RuleMode, rules: &[&Rule]) -> MockResponseInterceptor {
+        rules.iter().fold(MockResponseInterceptor::new().rule_mode(mode), |i, rule| i.with_rule(rule))
     }
 
     fn credentials() -> Credentials {
@@ -285,34 +285,35 @@ pub(crate) mod mocked {
             .credentials_provider(credentials())
             .http_client(http);
         if !rules.is_empty() {
-            builder = builder.interceptor(interceptor(rules));
+            builder = builder.interceptor(interceptor(RuleMode::Sequential, rules));
         }
         aws_sdk_sns::Client::from_conf(builder.build())
-    }
-
-    /// A DynamoDB client with `config` (the adapter's own), answered by `rules` taken as `mode`
-    /// says ([`RuleMode::MatchAny`] for calls made at once, whose order is not fixed).
-    pub fn dynamodb_with(config: &SdkConfig, mode: RuleMode, rules: &[&Rule]) -> aws_sdk_dynamodb::Client {
-        let interceptor =
-            rules.iter().fold(MockResponseInterceptor::new().rule_mode(mode), |i, rule| i.with_rule(rule));
-        let config = aws_sdk_dynamodb::config::Builder::from(config)
-            .region(Region::from_static("us-east-1"))
-            .credentials_provider(credentials())
-            .http_client(mock_http())
-            .interceptor(interceptor)
-            .build();
-        aws_sdk_dynamodb::Client::from_conf(config)
     }
 
     /// A DynamoDB client with `config` (the adapter's own), sending over `http`; with
     /// [`mock_http`], `rules` answer each call in turn (no rules: `http` answers).
     pub fn dynamodb(config: &SdkConfig, http: impl HttpClient + 'static, rules: &[&Rule]) -> aws_sdk_dynamodb::Client {
+        dynamodb_client(config, http, RuleMode::Sequential, rules)
+    }
+
+    /// A DynamoDB client with `config`, answered by `rules` taken as `mode` says
+    /// ([`RuleMode::MatchAny`] for calls made at once, whose order is not fixed).
+    pub fn dynamodb_with(config: &SdkConfig, mode: RuleMode, rules: &[&Rule]) -> aws_sdk_dynamodb::Client {
+        dynamodb_client(config, mock_http(), mode, rules)
+    }
+
+    fn dynamodb_client(
+        config: &SdkConfig,
+        http: impl HttpClient + 'static,
+        mode: RuleMode,
+        rules: &[&Rule],
+    ) -> aws_sdk_dynamodb::Client {
         let mut builder = aws_sdk_dynamodb::config::Builder::from(config)
             .region(Region::from_static("us-east-1"))
             .credentials_provider(credentials())
             .http_client(http);
         if !rules.is_empty() {
-            builder = builder.interceptor(interceptor(rules));
+            builder = builder.interceptor(interceptor(mode, rules));
         }
         aws_sdk_dynamodb::Client::from_conf(builder.build())
     }
