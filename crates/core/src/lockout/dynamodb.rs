@@ -32,8 +32,8 @@ pub struct DynamoDbLockout {
 }
 
 impl DynamoDbLockout {
-    /// A lockout kept in `table` (the per-number table); the client is the table's, built on
-    /// first use.
+    /// A lockout kept in `table` (the per-number table), through the table's client (see
+    /// [`Table`]).
     pub fn new(table: Table, policy: LockoutPolicy) -> Self {
         Self { table, policy }
     }
