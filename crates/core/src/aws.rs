@@ -1,5 +1,6 @@
-//! What create's two AWS clients (SNS for the SMS, DynamoDB for the per-number limit) share:
-//! one SDK configuration and one HTTP client, built once, and one way of reading their errors.
+//! What the AWS clients (SNS for create's SMS, DynamoDB for the per-number table create and
+//! verify use) share: one SDK configuration and one HTTP client, built once, and one way of
+//! reading their errors.
 //!
 //! Built on first use rather than at start-up, so rounds that send nothing (unknown users, test
 //! numbers, answers) never pay for it.
@@ -28,6 +29,8 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_sns::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider::CryptoMode};
 use rustls_pki_types::CertificateDer;
@@ -47,6 +50,11 @@ pub const CERT_FILE_VAR: &str = "SSL_CERT_FILE";
 /// load on the local stack: the same code sent twice). So a slow service gets one attempt, cut
 /// off at the deadline; retries happen only after it answered with a retryable error
 /// (throttling, 5xx) or the connection failed.
+///
+/// Before a retry the SDK waits its standard backoff, jittered: up to 1 s before the second
+/// attempt, up to 2 s before the third. SNS's three attempts always fit its 3 s; DynamoDB's
+/// second attempt fits its 0.8 s only when the wait drawn is shorter, else the call ends at the
+/// deadline as a timeout (about one throttled call in five).
 pub fn service_config(service: &str, connect: Duration, deadline: Duration, attempts: u32) -> SdkConfig {
     let timeouts = TimeoutConfig::builder().connect_timeout(connect).operation_timeout(deadline).build();
     let mut builder = shared_config()
@@ -189,12 +197,179 @@ pub enum Failure {
     Refused { code: String },
 }
 
+/// Reads a failed call: the deadline passed (or the connection timed out), the service could
+/// not be reached (or the request not built), or it answered with an error, of which only the
+/// code is kept (`Unknown` when it gave none).
 pub fn classify<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Failure {
     match err {
         SdkError::TimeoutError(_) => Failure::Timeout,
         SdkError::DispatchFailure(failure) if failure.is_timeout() => Failure::Timeout,
         SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_) => Failure::Unreachable,
         _ => Failure::Refused { code: err.code().unwrap_or("Unknown").to_owned() },
+    }
+}
+
+/// What a DynamoDB write with a condition expression came to, when the service answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conditional<T> {
+    /// The condition held and the write was made; the operation's output.
+    Applied(T),
+    /// DynamoDB refused the write because its condition did not hold
+    /// (`ConditionalCheckFailedException`): an answer, not a failure.
+    ConditionFailed,
+}
+
+/// The errors of the DynamoDB operations the adapters send with a condition expression.
+pub trait ConditionalError: ProvideErrorMetadata {
+    /// Whether this is `ConditionalCheckFailedException`.
+    fn is_condition_failed(&self) -> bool;
+}
+
+impl ConditionalError for UpdateItemError {
+    fn is_condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
+impl ConditionalError for DeleteItemError {
+    fn is_condition_failed(&self) -> bool {
+        self.is_conditional_check_failed_exception()
+    }
+}
+
+/// Reads the result of a conditional write: [`Conditional::ConditionFailed`] when DynamoDB
+/// refused it for its condition, any other error [`classify`]d.
+pub fn conditional<T, E: ConditionalError, R>(result: Result<T, SdkError<E, R>>) -> Result<Conditional<T>, Failure> {
+    match result {
+        Ok(output) => Ok(Conditional::Applied(output)),
+        Err(SdkError::ServiceError(e)) if e.err().is_condition_failed() => Ok(Conditional::ConditionFailed),
+        Err(e) => Err(classify(&e)),
+    }
+}
+
+/// The adapters' tests: their clients as production configures them ([`service_config`]: the
+/// deadline, the attempts, the retry strategy), answered by `aws-smithy-mocks` rules or by a test
+/// HTTP client instead of the network. Region and credentials are fixed, since the tests' own
+/// environment has none.
+#[cfg(test)]
+pub(crate) mod mocked {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use aws_config::SdkConfig;
+    use aws_config::retry::RetryConfig;
+    use aws_sdk_sns::config::{Credentials, HttpClient, Region, RuntimeComponents};
+    use aws_sdk_sns::error::ConnectorError;
+    use aws_smithy_mocks::{MockResponseInterceptor, Rule, RuleMode};
+    use aws_smithy_runtime_api::client::http::{
+        HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
+    };
+    use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+    use aws_smithy_runtime_api::shared::IntoShared;
+
+    pub use aws_smithy_mocks::create_mock_http_client as mock_http;
+
+    fn interceptor(mode: RuleMode, rules: &[&Rule]) -> MockResponseInterceptor {
+        rules.iter().fold(MockResponseInterceptor::new().rule_mode(mode), |i, rule| i.with_rule(rule))
+    }
+
+    fn credentials() -> Credentials {
+        Credentials::new("AKIDTEST", "test-secret", None, None, "unit tests")
+    }
+
+    /// An SNS client with `config` (the adapter's own), sending over `http`; with
+    /// [`mock_http`], `rules` answer each call in turn (no rules: `http` answers).
+    pub fn sns(config: &SdkConfig, http: impl HttpClient + 'static, rules: &[&Rule]) -> aws_sdk_sns::Client {
+        let mut builder = aws_sdk_sns::config::Builder::from(config)
+            .region(Region::from_static("us-east-1"))
+            .credentials_provider(credentials())
+            .http_client(http);
+        if !rules.is_empty() {
+            builder = builder.interceptor(interceptor(RuleMode::Sequential, rules));
+        }
+        aws_sdk_sns::Client::from_conf(builder.build())
+    }
+
+    /// A DynamoDB client with `config` (the adapter's own), sending over `http`; with
+    /// [`mock_http`], `rules` answer each call in turn (no rules: `http` answers).
+    pub fn dynamodb(config: &SdkConfig, http: impl HttpClient + 'static, rules: &[&Rule]) -> aws_sdk_dynamodb::Client {
+        dynamodb_client(config, http, RuleMode::Sequential, rules)
+    }
+
+    /// A DynamoDB client with `config`, answered by `rules` taken as `mode` says
+    /// ([`RuleMode::MatchAny`] for calls made at once, whose order is not fixed).
+    pub fn dynamodb_with(config: &SdkConfig, mode: RuleMode, rules: &[&Rule]) -> aws_sdk_dynamodb::Client {
+        dynamodb_client(config, mock_http(), mode, rules)
+    }
+
+    fn dynamodb_client(
+        config: &SdkConfig,
+        http: impl HttpClient + 'static,
+        mode: RuleMode,
+        rules: &[&Rule],
+    ) -> aws_sdk_dynamodb::Client {
+        let mut builder = aws_sdk_dynamodb::config::Builder::from(config)
+            .region(Region::from_static("us-east-1"))
+            .credentials_provider(credentials())
+            .http_client(http);
+        if !rules.is_empty() {
+            builder = builder.interceptor(interceptor(mode, rules));
+        }
+        aws_sdk_dynamodb::Client::from_conf(builder.build())
+    }
+
+    /// DynamoDB's answer to a refused call (HTTP 400), as the service sends it: `code` is the
+    /// error's name, e.g. `ConditionalCheckFailedException`.
+    pub fn dynamodb_error(code: &str) -> Option<String> {
+        Some(format!(r#"{{"__type":"com.amazonaws.dynamodb.v20120810#{code}","message":"refused for the test"}}"#))
+    }
+
+    /// `config` with its retries made without waiting, the attempts and deadline kept.
+    ///
+    /// The SDK waits a jittered backoff of up to 1 s before a retry (its default initial backoff:
+    /// [`service_config`] does not set one), longer than DynamoDB's 0.8 s deadline: in production
+    /// a DynamoDB retry happens only when the draw is under 0.8, else the call ends at the
+    /// deadline as a timeout. Tests of what a retry does use this, so they do not depend on
+    /// the draw; tests of the deadline use the production backoff.
+    pub fn retrying_at_once(config: &SdkConfig) -> SdkConfig {
+        let retry = config
+            .retry_config()
+            .cloned()
+            .unwrap_or_else(RetryConfig::standard)
+            .with_initial_backoff(std::time::Duration::ZERO);
+        config.to_builder().retry_config(retry).build()
+    }
+
+    /// An HTTP client that cannot connect (as with nothing listening), and counts its attempts.
+    #[derive(Debug, Clone, Default)]
+    pub struct Unreachable {
+        attempts: Arc<AtomicUsize>,
+    }
+
+    impl Unreachable {
+        pub fn attempts(&self) -> usize {
+            self.attempts.load(Ordering::SeqCst)
+        }
+    }
+
+    impl HttpConnector for Unreachable {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            self.attempts.fetch_add(1, Ordering::SeqCst);
+            let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+            HttpConnectorFuture::ready(Err(ConnectorError::io(refused.into())))
+        }
+    }
+
+    impl HttpClient for Unreachable {
+        fn http_connector(&self, _: &HttpConnectorSettings, _: &RuntimeComponents) -> SharedHttpConnector {
+            self.clone().into_shared()
+        }
+    }
+
+    /// A client that never answers, as a service too slow for the deadline (the SDK's own), with
+    /// its count of calls.
+    pub fn never() -> aws_smithy_http_client::test_util::NeverClient {
+        aws_smithy_http_client::test_util::NeverClient::new()
     }
 }
 

@@ -7,14 +7,13 @@
 //! sign-in of the same number works with exactly one SMS. The cases change the one create
 //! function of the stack, so `make e2e` runs this file on its own, one test at a time.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use e2e::{Stack, tokens};
 use signin_client::ClientError;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// Cognito gives a trigger 5 seconds; the sign-in must have failed well before the client
 /// would see Cognito's own timeout. (A deadline, not a speed figure: the trigger gives up after
@@ -26,91 +25,38 @@ const COGNITO_LIMIT: Duration = Duration::from_secs(5);
 enum Behaviour {
     /// HTTP 400 with SNS's `Throttling` error, every time.
     Throttling,
-    /// Reads the request and never answers.
+    /// Takes the request and answers only after 30 s, far past any deadline of the trigger.
     Silent,
 }
 
-/// A fake AWS endpoint on 127.0.0.1 that misbehaves, and counts the requests it got.
+/// A fake AWS endpoint (a wiremock server on 127.0.0.1) that misbehaves, and counts the requests
+/// it got.
 struct FakeService {
     url: String,
-    requests: Arc<AtomicUsize>,
-    task: tokio::task::JoinHandle<()>,
+    server: MockServer,
 }
 
 impl FakeService {
     async fn start(behaviour: Behaviour) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a local port");
-        let url = format!("http://{}", listener.local_addr().expect("an address"));
-        let requests = Arc::new(AtomicUsize::new(0));
-        let counter = requests.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let counter = counter.clone();
-                tokio::spawn(async move { serve(stream, behaviour, &counter).await });
-            }
-        });
-        Self { url, requests, task }
+        // Loopback only, whatever wiremock's default.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
+        let server = MockServer::builder().listener(listener).start().await;
+        let response = match behaviour {
+            Behaviour::Throttling => ResponseTemplate::new(400).set_body_raw(
+                "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error>\
+                 <Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>\
+                 <RequestId>fault-test</RequestId></ErrorResponse>",
+                "text/xml",
+            ),
+            Behaviour::Silent => ResponseTemplate::new(200).set_delay(Duration::from_secs(30)),
+        };
+        Mock::given(any()).respond_with(response).mount(&server).await;
+        Self { url: server.uri(), server }
     }
 
-    fn requests(&self) -> usize {
-        self.requests.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for FakeService {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// Answers the requests on one connection (the SDK reuses connections between retries).
-async fn serve(mut stream: TcpStream, behaviour: Behaviour, requests: &AtomicUsize) {
-    loop {
-        if !read_request(&mut stream).await {
-            return;
-        }
-        requests.fetch_add(1, Ordering::SeqCst);
-        match behaviour {
-            Behaviour::Silent => {
-                tokio::time::sleep(Duration::from_secs(30)).await;
-                return;
-            }
-            Behaviour::Throttling => {
-                let body = "<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\"><Error>\
-                    <Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>\
-                    <RequestId>fault-test</RequestId></ErrorResponse>";
-                let response = format!(
-                    "HTTP/1.1 400 Bad Request\r\ncontent-type: text/xml\r\ncontent-length: {}\r\n\r\n{body}",
-                    body.len()
-                );
-                if stream.write_all(response.as_bytes()).await.is_err() {
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// Reads one HTTP request (headers and a `content-length` body); false at the end of the stream.
-async fn read_request(stream: &mut TcpStream) -> bool {
-    let mut data = Vec::new();
-    let mut chunk = [0u8; 4096];
-    loop {
-        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
-            let length = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if data.len() >= end + 4 + length {
-                return true;
-            }
-        }
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => data.extend_from_slice(&chunk[..n]),
-        }
+    /// The requests it received so far, answered or not.
+    async fn requests(&self) -> usize {
+        self.server.received_requests().await.map_or(0, |requests| requests.len())
     }
 }
 
@@ -188,7 +134,7 @@ async fn sns_throttling() {
         )
         .await;
         // Throttling is worth retrying, a bounded number of times.
-        assert_eq!(sns.requests(), 3, "one Publish and two retries");
+        assert_eq!(sns.requests().await, 3, "one Publish and two retries");
     })
     .await;
 }
@@ -201,7 +147,7 @@ async fn sns_too_slow() {
         let sns = FakeService::start(Behaviour::Silent).await;
         sign_in_through_fault(&stack, "AWS_ENDPOINT_URL_SNS", &sns.url, "the SMS service did not answer in time").await;
         // One attempt: a Publish that timed out may have gone through, so it is not repeated.
-        assert_eq!(sns.requests(), 1, "the slow Publish was not retried");
+        assert_eq!(sns.requests().await, 1, "the slow Publish was not retried");
     })
     .await;
 }

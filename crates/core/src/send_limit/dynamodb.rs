@@ -14,24 +14,32 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{LimitError, PerNumberLimits, Reservation, SendLimiter, Window};
-use crate::aws::{self, Failure};
+use crate::aws::{self, Conditional, Failure};
 use crate::phone::PhoneNumber;
 
 /// Time to open a connection to DynamoDB.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
-/// Time for the reservation, retries included. With SNS's 3 seconds this stays inside
-/// Cognito's 5. No per-attempt timeout: see [`aws::service_config`].
+/// Time for each call to the table (the reservation, and the lock's and the breaker's reads and
+/// writes), retries included. create makes its checks before a send at once, so with SNS's 3
+/// seconds they stay inside Cognito's 5. No per-attempt timeout: see [`aws::service_config`].
 pub const RESERVE_TIMEOUT: Duration = Duration::from_millis(800);
 /// Attempts at most, the first included.
 pub const MAX_ATTEMPTS: u32 = 2;
 
+/// The DynamoDB client's configuration: the function's region, credentials and endpoint (see
+/// [`crate::aws`]), [`CONNECT_TIMEOUT`], [`RESERVE_TIMEOUT`] for each call and at most
+/// [`MAX_ATTEMPTS`] attempts. Every use of the table (the limit, the lock, the breaker) shares it.
+pub fn sdk_config() -> SdkConfig {
+    aws::service_config("DYNAMODB", CONNECT_TIMEOUT, RESERVE_TIMEOUT, MAX_ATTEMPTS)
+}
+
 /// The per-number table (`SEND_LIMIT_TABLE`): its name, and one client for every use of it,
-/// built on the first call (see [`crate::aws`]). Cloning shares the client.
+/// built on the first call from [`sdk_config`] (see [`crate::aws`]), or given. Cloning shares
+/// the client.
 #[derive(Clone)]
 pub struct Table {
     name: String,
@@ -39,8 +47,16 @@ pub struct Table {
 }
 
 impl Table {
+    /// The table `name`, its client built on the first call (rounds that never reach the table
+    /// never build it).
     pub fn new(name: String) -> Self {
         Self { name, client: Arc::default() }
+    }
+
+    /// The table `name`, reached through `client` (built, say, from [`sdk_config`] with another
+    /// endpoint or HTTP client).
+    pub fn with_client(name: String, client: aws_sdk_dynamodb::Client) -> Self {
+        Self { name, client: Arc::new(OnceLock::from(client)) }
     }
 
     pub fn name(&self) -> &str {
@@ -48,10 +64,7 @@ impl Table {
     }
 
     pub fn client(&self) -> &aws_sdk_dynamodb::Client {
-        self.client.get_or_init(|| {
-            let config = aws::service_config("DYNAMODB", CONNECT_TIMEOUT, RESERVE_TIMEOUT, MAX_ATTEMPTS);
-            aws_sdk_dynamodb::Client::new(&config)
-        })
+        self.client.get_or_init(|| aws_sdk_dynamodb::Client::new(&sdk_config()))
     }
 }
 
@@ -95,15 +108,10 @@ impl SendLimiter for DynamoDbLimiter {
             .expression_attribute_values(":expires", number(window.forget_after()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(Reservation::Granted),
-            Err(SdkError::ServiceError(e))
-                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
-            {
-                Ok(Reservation::Refused)
-            }
-            Err(e) => Err(aws::classify(&e).into()),
-        }
+        Ok(match aws::conditional(result)? {
+            Conditional::Applied(_) => Reservation::Granted,
+            Conditional::ConditionFailed => Reservation::Refused,
+        })
     }
 }
 
@@ -114,5 +122,192 @@ impl From<Failure> for LimitError {
             Failure::Unreachable => Self::Unreachable,
             Failure::Refused { code } => Self::Refused { code },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use aws_config::SdkConfig;
+    use aws_sdk_dynamodb::operation::update_item::{UpdateItemInput, UpdateItemOutput};
+    use aws_smithy_mocks::{Rule, mock};
+    use tokio::time::Instant;
+
+    use super::*;
+    use crate::aws::mocked;
+
+    const TABLE: &str = "sms-send-limit";
+    const TO: &str = "+15555550100";
+    /// 2025-11-21 13:00:05 UTC: day 20413, hour 13.
+    const NOW: u64 = 20_413 * 86_400 + 13 * 3_600 + 5;
+    const LIMITS: PerNumberLimits = PerNumberLimits { per_hour: 5, per_day: 10 };
+
+    fn to() -> PhoneNumber {
+        PhoneNumber::parse(TO).expect("a valid number")
+    }
+
+    fn limiter(config: &SdkConfig, rules: &[&Rule]) -> DynamoDbLimiter {
+        let client = mocked::dynamodb(config, mocked::mock_http(), rules);
+        DynamoDbLimiter::new(Table::with_client(TABLE.into(), client), LIMITS)
+    }
+
+    fn n(value: &str) -> AttributeValue {
+        AttributeValue::N(value.into())
+    }
+
+    /// An `UpdateItem` that succeeds, keeping each request it answered.
+    fn accepting() -> (Rule, Arc<Mutex<Vec<UpdateItemInput>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let rule = mock!(aws_sdk_dynamodb::Client::update_item)
+            .match_requests(move |input| {
+                log.lock().expect("not poisoned").push(input.clone());
+                true
+            })
+            .then_output(|| UpdateItemOutput::builder().build());
+        (rule, seen)
+    }
+
+    fn refused_with(code: &str) -> Rule {
+        mock!(aws_sdk_dynamodb::Client::update_item)
+            .sequence()
+            .http_status(400, mocked::dynamodb_error(code))
+            .repeatedly()
+            .build()
+    }
+
+    #[tokio::test]
+    async fn a_reservation_adds_one_to_the_day_and_the_hour_only_below_both_limits() {
+        let (rule, seen) = accepting();
+        let result = limiter(&sdk_config(), &[&rule]).reserve(&to(), NOW).await;
+        assert_eq!(result, Ok(Reservation::Granted));
+
+        let seen = seen.lock().expect("not poisoned");
+        assert_eq!(seen.len(), 1, "one write, no read before it");
+        let update = &seen[0];
+        assert_eq!(update.table_name(), Some(TABLE));
+        let key: HashMap<_, _> =
+            [("phone".to_owned(), AttributeValue::S(TO.into())), ("day".to_owned(), n("20413"))].into();
+        assert_eq!(update.key(), Some(&key));
+        assert_eq!(update.update_expression(), Some("ADD #sends :one, #hour :one SET #expires = :expires"));
+        assert_eq!(
+            update.condition_expression(),
+            Some(
+                "(attribute_not_exists(#sends) OR #sends < :per_day) AND (attribute_not_exists(#hour) OR #hour < :per_hour)"
+            )
+        );
+        let names: HashMap<_, _> = [("#sends", "sends"), ("#hour", "h13"), ("#expires", "expiresAt")]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .into();
+        assert_eq!(update.expression_attribute_names(), Some(&names));
+        let values: HashMap<_, _> = [
+            (":one", n("1")),
+            (":per_day", n("10")),
+            (":per_hour", n("5")),
+            // The end of the next day: the item outlives every write to its day.
+            (":expires", n(&(20_415 * 86_400).to_string())),
+        ]
+        .map(|(k, v)| (k.to_owned(), v))
+        .into();
+        assert_eq!(update.expression_attribute_values(), Some(&values));
+    }
+
+    #[tokio::test]
+    async fn a_failed_condition_is_the_limit_reached_not_an_error_and_is_not_retried() {
+        let rule = refused_with("ConditionalCheckFailedException");
+        let result = limiter(&sdk_config(), &[&rule]).reserve(&to(), NOW).await;
+        assert_eq!(result, Ok(Reservation::Refused));
+        assert_eq!(rule.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn another_refusal_is_an_error_with_its_code_only() {
+        for code in ["ResourceNotFoundException", "AccessDeniedException", "ValidationException"] {
+            let rule = refused_with(code);
+            let result = limiter(&sdk_config(), &[&rule]).reserve(&to(), NOW).await;
+            assert_eq!(result, Err(LimitError::Refused { code: code.into() }));
+            assert_eq!(rule.num_calls(), 1, "{code} is final");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_is_retried_and_the_next_answer_counts() {
+        let rule = mock!(aws_sdk_dynamodb::Client::update_item)
+            .sequence()
+            .http_status(400, mocked::dynamodb_error("ThrottlingException"))
+            .output(|| UpdateItemOutput::builder().build())
+            .build();
+        let result = limiter(&mocked::retrying_at_once(&sdk_config()), &[&rule]).reserve(&to(), NOW).await;
+        assert_eq!(result, Ok(Reservation::Granted));
+        assert_eq!(rule.num_calls(), 2, "one throttled write, one that counted");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_every_time_ends_after_max_attempts_with_its_code() {
+        let rule = refused_with("ProvisionedThroughputExceededException");
+        let result = limiter(&mocked::retrying_at_once(&sdk_config()), &[&rule]).reserve(&to(), NOW).await;
+        assert_eq!(result, Err(LimitError::Refused { code: "ProvisionedThroughputExceededException".into() }));
+        assert_eq!(rule.num_calls(), MAX_ATTEMPTS as usize);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttling_every_time_ends_by_the_deadline_with_production_backoff() {
+        let rule = refused_with("ThrottlingException");
+        let started = Instant::now();
+        let result = limiter(&sdk_config(), &[&rule]).reserve(&to(), NOW).await;
+        // Refused after the retry, or out of time while waiting for it (see
+        // mocked::retrying_at_once): never later than the deadline, never more attempts.
+        match result {
+            Err(LimitError::Refused { code }) => {
+                assert_eq!(code, "ThrottlingException");
+                assert_eq!(rule.num_calls(), MAX_ATTEMPTS as usize);
+            }
+            Err(LimitError::Timeout) => assert_eq!(rule.num_calls(), 1),
+            other => panic!("expected a refusal or a timeout, got {other:?}"),
+        }
+        assert!(started.elapsed() <= RESERVE_TIMEOUT, "{:?}", started.elapsed());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_table_is_cut_off_at_the_deadline_and_not_retried() {
+        let never = mocked::never();
+        let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), never.clone(), &[]));
+        let started = Instant::now();
+        let result = DynamoDbLimiter::new(table, LIMITS).reserve(&to(), NOW).await;
+        assert_eq!(result, Err(LimitError::Timeout));
+        // A write that timed out may have counted: repeating it could count one send twice.
+        assert_eq!(never.num_calls(), 1);
+        assert_eq!(started.elapsed(), RESERVE_TIMEOUT);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_unreachable_table_is_tried_max_attempts_times_then_reported() {
+        let unreachable = mocked::Unreachable::default();
+        let config = mocked::retrying_at_once(&sdk_config());
+        let table = Table::with_client(TABLE.into(), mocked::dynamodb(&config, unreachable.clone(), &[]));
+        let result = DynamoDbLimiter::new(table, LIMITS).reserve(&to(), NOW).await;
+        assert_eq!(result, Err(LimitError::Unreachable));
+        assert_eq!(unreachable.attempts(), MAX_ATTEMPTS as usize);
+    }
+
+    #[tokio::test]
+    async fn clones_of_a_table_share_its_client() {
+        let (rule, seen) = accepting();
+        let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]));
+        let limiter = DynamoDbLimiter::new(table.clone(), LIMITS);
+        assert!(table.client.get().is_some());
+        assert!(Arc::ptr_eq(&table.client, &limiter.table.client));
+        limiter.reserve(&to(), NOW).await.expect("answered");
+        assert_eq!(seen.lock().expect("not poisoned").len(), 1);
+    }
+
+    #[test]
+    fn the_production_table_builds_its_client_only_on_first_use() {
+        let table = Table::new(TABLE.into());
+        let limiter = DynamoDbLimiter::new(table.clone(), LIMITS);
+        assert!(table.client.get().is_none(), "no SDK work before the table is used");
+        assert!(Arc::ptr_eq(&table.client, &limiter.table.client), "one client for every use");
     }
 }
