@@ -43,7 +43,7 @@ use crate::config::ConfigError;
 pub const CERT_FILE_VAR: &str = "SSL_CERT_FILE";
 
 /// The configuration of one service's client: the shared one (below) with the service's endpoint
-/// ([`endpoint_url`]), a connect timeout, an overall `deadline` and at most `attempts` attempts.
+/// (`endpoint_url`), a connect timeout, an overall `deadline` and at most `attempts` attempts.
 ///
 /// There is deliberately no per-attempt timeout: an attempt that timed out may still have been
 /// carried out (an SMS delivered, a count added), and retrying it would do it twice (seen under
@@ -51,18 +51,27 @@ pub const CERT_FILE_VAR: &str = "SSL_CERT_FILE";
 /// off at the deadline; retries happen only after it answered with a retryable error
 /// (throttling, 5xx) or the connection failed.
 ///
-/// Before a retry the SDK waits its standard backoff, jittered: up to 1 s before the second
-/// attempt, up to 2 s before the third. SNS's three attempts always fit its 3 s; DynamoDB's
-/// second attempt fits its 0.8 s only when the wait drawn is shorter, else the call ends at the
-/// deadline as a timeout (about one throttled call in five).
+/// Before a retry the SDK waits a jittered backoff: a random share of the initial backoff,
+/// doubled for each later retry. Its default initial backoff (1 s) is longer than DynamoDB's
+/// 0.8 s deadline, which made about one throttled DynamoDB call in four end as a timeout instead of
+/// being retried; so the initial backoff is set from the deadline ([`initial_backoff`]): all the waits
+/// together take at most a quarter of it, and every retry the attempts allow has time to happen.
 pub fn service_config(service: &str, connect: Duration, deadline: Duration, attempts: u32) -> SdkConfig {
     let timeouts = TimeoutConfig::builder().connect_timeout(connect).operation_timeout(deadline).build();
-    let mut builder = shared_config()
-        .to_builder()
-        .timeout_config(timeouts)
-        .retry_config(RetryConfig::standard().with_max_attempts(attempts));
+    let mut builder = shared_config().to_builder().timeout_config(timeouts).retry_config(
+        RetryConfig::standard().with_max_attempts(attempts).with_initial_backoff(initial_backoff(deadline, attempts)),
+    );
     builder.set_endpoint_url(endpoint_url(service));
     builder.build()
+}
+
+/// The first retry's longest wait, such that all `attempts - 1` waits (each at most twice the one
+/// before) add up to at most a quarter of `deadline`: 200 ms for DynamoDB (2 attempts in 0.8 s),
+/// 250 ms for SNS (3 attempts in 3 s, so waits of at most 250 and 500 ms).
+pub fn initial_backoff(deadline: Duration, attempts: u32) -> Duration {
+    let retries = attempts.saturating_sub(1).min(16);
+    let doublings = (1u32 << retries).saturating_sub(1).max(1);
+    deadline / 4 / doublings
 }
 
 /// Region and credentials from the function's environment, HTTPS with rustls on ring (the SDK's
@@ -326,11 +335,9 @@ pub(crate) mod mocked {
 
     /// `config` with its retries made without waiting, the attempts and deadline kept.
     ///
-    /// The SDK waits a jittered backoff of up to 1 s before a retry (its default initial backoff:
-    /// [`service_config`] does not set one), longer than DynamoDB's 0.8 s deadline: in production
-    /// a DynamoDB retry happens only when the draw is under 0.8, else the call ends at the
-    /// deadline as a timeout. Tests of what a retry does use this, so they do not depend on
-    /// the draw; tests of the deadline use the production backoff.
+    /// The SDK waits a jittered backoff before a retry ([`service_config`]); tests of what a retry
+    /// does use this, so they do not depend on the draw; tests of the deadline use the
+    /// production backoff.
     pub fn retrying_at_once(config: &SdkConfig) -> SdkConfig {
         let retry = config
             .retry_config()
@@ -376,6 +383,19 @@ pub(crate) mod mocked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_retry_wait_fits_a_quarter_of_the_deadline() {
+        use crate::send_limit::dynamodb;
+        use crate::sms::sns;
+        assert_eq!(initial_backoff(dynamodb::RESERVE_TIMEOUT, dynamodb::MAX_ATTEMPTS), Duration::from_millis(200));
+        assert_eq!(initial_backoff(sns::SEND_TIMEOUT, sns::MAX_ATTEMPTS), Duration::from_millis(250));
+        for attempts in 1..=6u32 {
+            let first = initial_backoff(Duration::from_secs(4), attempts);
+            let all_waits: Duration = (0..attempts.saturating_sub(1)).map(|retry| first * (1 << retry)).sum();
+            assert!(all_waits <= Duration::from_secs(1), "{attempts} attempts: {all_waits:?}");
+        }
+    }
 
     /// A file under the system's temporary folder, removed when dropped.
     struct TempFile(std::path::PathBuf);

@@ -252,22 +252,18 @@ mod tests {
         assert_eq!(rule.num_calls(), MAX_ATTEMPTS as usize);
     }
 
+    /// With the production backoff, whatever the jitter draws: the retry always happens, inside
+    /// the deadline (with the SDK's default backoff, up to 1 s, about one in four timed out instead).
     #[tokio::test(start_paused = true)]
-    async fn throttling_every_time_ends_by_the_deadline_with_production_backoff() {
-        let rule = refused_with("ThrottlingException");
-        let started = Instant::now();
-        let result = limiter(&sdk_config(), &[&rule]).reserve(&to(), NOW).await;
-        // Refused after the retry, or out of time while waiting for it (see
-        // mocked::retrying_at_once): never later than the deadline, never more attempts.
-        match result {
-            Err(LimitError::Refused { code }) => {
-                assert_eq!(code, "ThrottlingException");
-                assert_eq!(rule.num_calls(), MAX_ATTEMPTS as usize);
-            }
-            Err(LimitError::Timeout) => assert_eq!(rule.num_calls(), 1),
-            other => panic!("expected a refusal or a timeout, got {other:?}"),
+    async fn throttling_is_retried_inside_the_deadline_with_production_backoff() {
+        for _ in 0..50 {
+            let rule = refused_with("ThrottlingException");
+            let started = Instant::now();
+            let result = limiter(&sdk_config(), &[&rule]).reserve(&to(), NOW).await;
+            assert_eq!(result, Err(LimitError::Refused { code: "ThrottlingException".into() }));
+            assert_eq!(rule.num_calls(), MAX_ATTEMPTS as usize, "the retry happened");
+            assert!(started.elapsed() <= RESERVE_TIMEOUT / 4, "{:?}", started.elapsed());
         }
-        assert!(started.elapsed() <= RESERVE_TIMEOUT, "{:?}", started.elapsed());
     }
 
     #[tokio::test(start_paused = true)]

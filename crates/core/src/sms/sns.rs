@@ -268,7 +268,7 @@ mod tests {
         let result = sender(&settings(), &[&rule]).send(&to(), TEXT).await;
         assert_eq!(result, Err(SendError::Refused { code: "Throttling".into() }));
         assert_eq!(rule.num_calls(), MAX_ATTEMPTS as usize, "one Publish and two retries, no more");
-        // The backoffs (jittered, at most 1 s then 2 s) fit in the deadline.
+        // The backoffs (jittered, at most 250 ms then 500 ms: see aws::initial_backoff) fit in the deadline.
         assert!(started.elapsed() < SEND_TIMEOUT, "{:?}", started.elapsed());
     }
 
