@@ -73,7 +73,8 @@ pub fn verify_may_accept(request: &Value, config: &Config, now: u64) -> bool {
 /// out: metadata that parses back; the private code, expiry and delivery the metadata's; the six
 /// public parameters, the number only masked; at most one SMS, only to a known user's own number,
 /// carrying the code, issued now and marked delivered; and a round that sent nothing winnable
-/// only by keeping an earlier round's delivered code. Returns the round's state, or what broke.
+/// only with a test number's fixed code or by keeping an earlier round's delivered code. Returns
+/// the round's state, or what broke.
 pub fn created_round(
     request: &Value,
     response: &Value,
@@ -126,7 +127,15 @@ pub fn created_round(
 
     match sent {
         [] if state.delivered => {
-            // Sent nothing now: only a round that keeps an earlier delivered code may be won.
+            // Sent nothing now: only a configured test number's fixed code, or a round that keeps
+            // an earlier delivered code, may be won.
+            let test_code = phone
+                .and_then(|p| PhoneNumber::parse(p).ok())
+                .filter(|_| request["userNotFound"] != true)
+                .and_then(|p| config.test_numbers.code_for(&p).cloned());
+            if test_code.is_some_and(|fixed| fixed == state.code) {
+                return Ok(state);
+            }
             let previous = request["session"]
                 .as_array()
                 .and_then(|s| s.last())
@@ -250,6 +259,33 @@ mod tests {
         let line = r#"{"timestamp":"2025-11-21T04:48:29.13Z","span":{"requestId":"482913"},"message":"hi"}"#;
         assert_eq!(written_fields(line), r#"{"message":"hi"}"#);
         assert_eq!(written_fields("START RequestId: 482913"), "START RequestId: 482913");
+    }
+
+    #[test]
+    fn a_round_that_sent_nothing_is_winnable_only_with_a_test_code_or_an_earlier_delivered_one() {
+        let config = Config::from_lookup(|v| (v == "TEST_PHONE_NUMBERS").then(|| "+15555550111=246810".to_owned()))
+            .expect("valid");
+        let request = |phone: &str, session: Value| json!({"userAttributes": {"phone_number": phone, "phone_number_verified": "true"}, "session": session});
+        let response = |meta: &str, code: &str, delivered: &str| {
+            json!({"challengeMetadata": meta,
+                "privateChallengeParameters": {"code": code, "expiresAt": "1763700300", "delivered": delivered},
+                "publicChallengeParameters": {"maskedPhoneNumber": "+1******0111", "codeLength": "6",
+                    "expiresInSeconds": "300", "attemptsLeft": "3", "resendInSeconds": "30", "sendsLeft": "2"}})
+        };
+        let test_round = response("SMSOTP2:246810:1763700000:1:0:1", "246810", "true");
+        let judged = created_round(&request("+15555550111", json!([])), &test_round, &[], &config, 1_763_700_000);
+        assert!(judged.is_ok(), "{judged:?}");
+        let other = request("+15555550100", json!([]));
+        let forged = response("SMSOTP2:246810:1763700000:1:0:1", "246810", "true");
+        assert!(created_round(&other, &forged, &[], &config, 1_763_700_000).is_err(), "delivered, yet nothing sent");
+        let kept = request(
+            "+15555550100",
+            json!([{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": false,
+            "challengeMetadata": "SMSOTP2:246810:1763700000:1:0:1"}]),
+        );
+        let next = response("SMSOTP2:246810:1763700000:1:1:1", "246810", "true");
+        let judged = created_round(&kept, &next, &[], &config, 1_763_700_000);
+        assert!(judged.is_ok(), "the earlier delivered code: {judged:?}");
     }
 
     #[test]
