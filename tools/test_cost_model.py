@@ -13,11 +13,17 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import cost_model as cm  # noqa: E402
+import cost_model as cm
 
 # Zero cold starts, no new users, one SMS and one round per sign-in: the simplest sign-in.
-PLAIN = dict(cold_start_fraction=0.0, new_user_fraction=0.0, sms_per_sign_in=1.0,
-             extra_rounds_per_sign_in=0.0, sign_ins_per_user=1.0, dynamodb_update_ms=0.0)
+PLAIN = {
+    "cold_start_fraction": 0.0,
+    "new_user_fraction": 0.0,
+    "sms_per_sign_in": 1.0,
+    "extra_rounds_per_sign_in": 0.0,
+    "sign_ins_per_user": 1.0,
+    "dynamodb_update_ms": 0.0,
+}
 
 
 class BilledDuration(unittest.TestCase):
@@ -76,14 +82,15 @@ class CognitoTiers(unittest.TestCase):
         self.assertEqual(cm.model(10_000, cm.Inputs())["cognito_essentials_usd"], 0)
 
     def test_parse_tiers(self):
-        self.assertEqual(cm.parse_tiers("100000:0.0055,inf:0.0025"),
-                         ((100_000, 0.0055), (math.inf, 0.0025)))
+        self.assertEqual(cm.parse_tiers("100000:0.0055,inf:0.0025"), ((100_000, 0.0055), (math.inf, 0.0025)))
 
 
 class Invocations(unittest.TestCase):
     def test_first_try_sign_in_is_four_invocations(self):
-        self.assertEqual(cm.invocations_per_sign_in(0), {
-            "define-auth-challenge": 2, "create-auth-challenge": 1, "verify-auth-challenge": 1})
+        self.assertEqual(
+            cm.invocations_per_sign_in(0),
+            {"define-auth-challenge": 2, "create-auth-challenge": 1, "verify-auth-challenge": 1},
+        )
 
     def test_each_extra_round_adds_verify_define_create(self):
         self.assertEqual(sum(cm.invocations_per_sign_in(1).values()), 7)
@@ -102,8 +109,7 @@ class LambdaCost(unittest.TestCase):
         requests, gb_s = cm.lambda_usage(1000, inp)
         self.assertAlmostEqual(requests, 4000)
         self.assertAlmostEqual(gb_s, 1000 * 0.034 * 128 / 1024)  # 4.25 GB-s
-        self.assertAlmostEqual(cm.lambda_cost(requests, gb_s, inp),
-                               4000 * 0.20 / 1e6 + 4.25 * 0.0000133334)
+        self.assertAlmostEqual(cm.lambda_cost(requests, gb_s, inp), 4000 * 0.20 / 1e6 + 4.25 * 0.0000133334)
 
     def test_the_limit_s_write_adds_to_creates_that_send(self):
         # create with SMS: ceil(0.178 + 30 + 5) = 36 ms instead of 31: 5 ms more per sign-in.
@@ -119,14 +125,14 @@ class LambdaCost(unittest.TestCase):
 
     def test_free_tier_off_by_default(self):
         self.assertFalse(cm.Inputs().lambda_free_tier)
-        self.assertAlmostEqual(cm.lambda_cost(1000, 10, cm.Inputs()),
-                               1000 * 0.2 / 1e6 + 10 * 0.0000133334)
+        self.assertAlmostEqual(cm.lambda_cost(1000, 10, cm.Inputs()), 1000 * 0.2 / 1e6 + 10 * 0.0000133334)
 
     def test_free_tier_when_on(self):
         inp = cm.Inputs(lambda_free_tier=True)
         self.assertEqual(cm.lambda_cost(1_000_000, 400_000, inp), 0)
-        self.assertAlmostEqual(cm.lambda_cost(1_500_000, 500_000, inp),
-                               500_000 * 0.2 / 1e6 + 100_000 * 0.0000133334)  # 1.43334
+        self.assertAlmostEqual(
+            cm.lambda_cost(1_500_000, 500_000, inp), 500_000 * 0.2 / 1e6 + 100_000 * 0.0000133334
+        )  # 1.43334
 
 
 class Rows(unittest.TestCase):
@@ -137,15 +143,13 @@ class Rows(unittest.TestCase):
         self.assertAlmostEqual(row["sms_usd"], 44_000 * 0.00883)  # 388.52
         self.assertEqual(row["cognito_lite_usd"], 0)
         self.assertAlmostEqual(row["dynamodb_usd"], 44_000 * 0.625 / 1e6)  # one write per SMS: 0.0275
-        self.assertAlmostEqual(row["project_total_usd"],
-                               row["sms_usd"] + row["lambda_usd"] + row["dynamodb_usd"])
+        self.assertAlmostEqual(row["project_total_usd"], row["sms_usd"] + row["lambda_usd"] + row["dynamodb_usd"])
         self.assertAlmostEqual(row["difference_usd"], -row["lambda_usd"] - row["dynamodb_usd"])
 
     def test_one_million_mau_difference(self):
         row = cm.model(1_000_000, cm.Inputs(sms_price_usd=0.0))
         self.assertAlmostEqual(row["dynamodb_usd"], 4_400_000 * 0.625 / 1e6)  # 2.75
-        self.assertAlmostEqual(row["difference_usd"],
-                               14_850 - 4_635 - row["lambda_usd"] - row["dynamodb_usd"])
+        self.assertAlmostEqual(row["difference_usd"], 14_850 - 4_635 - row["lambda_usd"] - row["dynamodb_usd"])
 
     def test_sms_beyond_rounds_is_refused(self):
         with self.assertRaises(ValueError):
@@ -162,8 +166,19 @@ class CommandLine(unittest.TestCase):
         return out.getvalue()
 
     def test_overrides_reach_the_model(self):
-        data = json.loads(self.run_main("--json", "--mau", "20000", "--sms-price-usd", "0.01",
-                                        "--sign-ins-per-user", "2", "--lite-free-mau", "0"))
+        data = json.loads(
+            self.run_main(
+                "--json",
+                "--mau",
+                "20000",
+                "--sms-price-usd",
+                "0.01",
+                "--sign-ins-per-user",
+                "2",
+                "--lite-free-mau",
+                "0",
+            )
+        )
         (row,) = data["rows"]
         self.assertEqual(row["mau"], 20_000)
         self.assertAlmostEqual(row["sms_usd"], 20_000 * 2 * 1.1 * 0.01)  # 440

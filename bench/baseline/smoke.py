@@ -17,6 +17,7 @@ ends the run after 55 s.
 
 Exit status 0 when every check passed.
 """
+
 import argparse
 import http.client
 import json
@@ -109,7 +110,6 @@ class FakeSns:
         sns = self
 
         class Handler(QuietHandler):
-
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 form = dict(urllib.parse.parse_qsl(body.decode()))
@@ -157,7 +157,6 @@ class RuntimeApi:
         api = self
 
         class Handler(QuietHandler):
-
             def reply(self, status, body=b"{}"):
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
@@ -194,7 +193,7 @@ class RuntimeApi:
             def do_POST(self):
                 received_at = time.perf_counter()
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                parts = self.path[len(PREFIX):].strip("/").split("/")
+                parts = self.path[len(PREFIX) :].strip("/").split("/")
                 if parts == ["init", "error"]:
                     api.init_error = body.decode(errors="replace")
                     api.results.put(("init-error", api.init_error, received_at))
@@ -259,9 +258,14 @@ def start(trigger, api, sns, python, bootstrap, extra_env):
     else:
         cmd, cwd = [python, "-m", "awslambdaric", f"{FUNCTIONS[trigger]}.handler"], str(HERE)
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL if not VERBOSE else None,
-                            stderr=subprocess.DEVNULL if not VERBOSE else None)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL if not VERBOSE else None,
+        stderr=subprocess.DEVNULL if not VERBOSE else None,
+    )
     children.append(proc)
     return proc, t0
 
@@ -308,8 +312,13 @@ def run_function(trigger, scenarios, main_scenario, extra_env, sns, args):
     proc.wait(timeout=5)
     api.server.shutdown()
     check(proc.returncode is not None, "process ended")
-    return {"cold_ms": cold * 1000, "first_ms": first * 1000 if first else None,
-            "warm": warm, "hwm_kb": hwm, "main": main_scenario}
+    return {
+        "cold_ms": cold * 1000,
+        "first_ms": first * 1000 if first else None,
+        "warm": warm,
+        "hwm_kb": hwm,
+        "main": main_scenario,
+    }
 
 
 def expect_response(scenario, **fields):
@@ -318,6 +327,7 @@ def expect_response(scenario, **fields):
             return check(False, f"{scenario}: expected a response, got {kind}: {payload}")
         got = {k: payload["response"].get(k) for k in fields}
         check(got == fields, f"{scenario}: response {got}")
+
     return scenario, verify
 
 
@@ -325,6 +335,7 @@ def expect_error(scenario, needle):
     def verify(kind, payload, _):
         message = payload.get("errorMessage", "") if isinstance(payload, dict) else str(payload)
         check(kind == "error" and needle in message, f"{scenario}: error mentioning {needle!r} ({message!r})")
+
     return scenario, verify
 
 
@@ -333,22 +344,32 @@ def create_scenario(scenario, sms, **public):
         if kind != "response":
             return check(False, f"{scenario}: expected a response, got {kind}: {payload}")
         r = payload["response"]
-        pub, priv, meta = r.get("publicChallengeParameters") or {}, r.get("privateChallengeParameters") or {}, r.get("challengeMetadata") or ""
-        check(all(pub.get(k) == v for k, v in public.items()) and len(pub) == 6,
-              f"{scenario}: public parameters {pub}")
+        pub, priv, meta = (
+            r.get("publicChallengeParameters") or {},
+            r.get("privateChallengeParameters") or {},
+            r.get("challengeMetadata") or "",
+        )
+        check(all(pub.get(k) == v for k, v in public.items()) and len(pub) == 6, f"{scenario}: public parameters {pub}")
         code = priv.get("code", "")
-        check(code.isdigit() and len(code) == int(pub.get("codeLength", 0)) and priv.get("expiresAt", "").isdigit(),
-              f"{scenario}: private parameters hold a {len(code)}-digit code and expiresAt")
+        check(
+            code.isdigit() and len(code) == int(pub.get("codeLength", 0)) and priv.get("expiresAt", "").isdigit(),
+            f"{scenario}: private parameters hold a {len(code)}-digit code and expiresAt",
+        )
         check(meta.startswith(f"SMSOTP2:{code}:"), f"{scenario}: challengeMetadata SMSOTP2:<code>:...")
         check(code not in json.dumps(pub), f"{scenario}: code not in the public parameters")
         sent = sns.count() - sms_before
         check(sent == sms, f"{scenario}: {sent} SMS (want {sms})")
         if sms:
             m = sns.last()
-            check(m.get("Action") == "Publish" and m.get("PhoneNumber") == "+15555550100" and code in m.get("Message", "")
-                  and m.get("MessageAttributes.entry.1.Name") == "AWS.SNS.SMS.SMSType"
-                  and m.get("MessageAttributes.entry.1.Value.StringValue") == "Transactional",
-                  f"{scenario}: SNS Publish to the number, Transactional, code in the text: {m.get('Message')!r}")
+            check(
+                m.get("Action") == "Publish"
+                and m.get("PhoneNumber") == "+15555550100"
+                and code in m.get("Message", "")
+                and m.get("MessageAttributes.entry.1.Name") == "AWS.SNS.SMS.SMSType"
+                and m.get("MessageAttributes.entry.1.Value.StringValue") == "Transactional",
+                f"{scenario}: SNS Publish to the number, Transactional, code in the text: {m.get('Message')!r}",
+            )
+
     return scenario, verify
 
 
@@ -358,9 +379,11 @@ def summary(name, r):
     w = sorted(r["warm"]) or [float("nan")]
     med = statistics.median(w) * 1000
     p90 = w[int(len(w) * 0.9) - 1 if len(w) > 1 else 0] * 1000
-    return (f"{name:24s} cold {r['cold_ms']:7.1f} ms   first invoke {r['first_ms'] or float('nan'):7.2f} ms   "
-            f"warm ({r['main']}, n={len(r['warm'])}) median {med:6.3f} ms  p90 {p90:6.3f} ms  min {w[0]*1000:6.3f} ms   "
-            f"peak RSS {r['hwm_kb'] / 1024 if r['hwm_kb'] else float('nan'):5.1f} MB")
+    return (
+        f"{name:24s} cold {r['cold_ms']:7.1f} ms   first invoke {r['first_ms'] or float('nan'):7.2f} ms   "
+        f"warm ({r['main']}, n={len(r['warm'])}) median {med:6.3f} ms  p90 {p90:6.3f} ms  min {w[0] * 1000:6.3f} ms   "
+        f"peak RSS {r['hwm_kb'] / 1024 if r['hwm_kb'] else float('nan'):5.1f} MB"
+    )
 
 
 def sns_round_trip_ms(url, n=50):
@@ -386,11 +409,19 @@ def main():
     global VERBOSE
     default_python = REPO / ".venv" / "bench" / "bin" / "python"
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--python", default=str(default_python if default_python.exists() else sys.executable),
-                   help="Python with boto3 and awslambdaric (default: .venv/bench/bin/python)")
+    p.add_argument(
+        "--python",
+        default=str(default_python if default_python.exists() else sys.executable),
+        help="Python with boto3 and awslambdaric (default: .venv/bench/bin/python)",
+    )
     p.add_argument("--warm", type=int, default=50, help="warm invokes per function (default 50)")
-    p.add_argument("--bootstrap", action="append", default=[], metavar="TRIGGER=PATH",
-                   help="run this executable for TRIGGER instead of the Python baseline")
+    p.add_argument(
+        "--bootstrap",
+        action="append",
+        default=[],
+        metavar="TRIGGER=PATH",
+        help="run this executable for TRIGGER instead of the Python baseline",
+    )
     p.add_argument("--only", action="append", default=[], metavar="TRIGGER", help="run only these triggers")
     p.add_argument("-v", "--verbose", action="store_true", help="show the functions' own output")
     args = p.parse_args()
@@ -403,36 +434,65 @@ def main():
     started = time.time()
     results = {}
     plan = {
-        "pre-sign-up": ([
-            expect_response("valid-number", autoConfirmUser=True, autoVerifyPhone=True, autoVerifyEmail=False),
-            expect_error("invalid-number", "E.164"),
-            expect_error("missing-number", "phone number is required"),
-            expect_response("valid-number", autoConfirmUser=True, autoVerifyPhone=True),  # still serving
-        ], "valid-number", {}),
-        "define-auth-challenge": ([
-            expect_response("first-call", challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False),
-            expect_response("wrong-answer", challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False),
-            expect_response("correct-answer", issueTokens=True, failAuthentication=False),
-            expect_response("max-attempts", issueTokens=False, failAuthentication=True),
-            expect_response("resend-past-max-sends", issueTokens=False, failAuthentication=True),
-            expect_error("foreign-session-entry", "CUSTOM_CHALLENGE"),
-        ], "first-call", {}),
-        "create-auth-challenge": ([
-            create_scenario("first-call", 1, maskedPhoneNumber="+1******0100", codeLength="6", expiresInSeconds="300",
-                            attemptsLeft="3", resendInSeconds="30", sendsLeft="2"),
-            create_scenario("wrong-answer-keeps-code", 0, maskedPhoneNumber="+1******0100", attemptsLeft="2",
-                            sendsLeft="2"),
-            create_scenario("unknown-user", 0, maskedPhoneNumber="+1******0199", sendsLeft="2"),
-            expect_error("wrong-challenge-name", "CUSTOM_CHALLENGE"),
-        ], "first-call", {}),
-        "verify-auth-challenge": ([
-            expect_response("correct", answerCorrect=True),
-            expect_response("correct-with-spaces", answerCorrect=True),
-            expect_response("expired", answerCorrect=False),
-            expect_response("resend", answerCorrect=False),
-            expect_error("answer-not-a-string", "must be a string"),
-            expect_response("correct", answerCorrect=True),
-        ], "correct", {}),
+        "pre-sign-up": (
+            [
+                expect_response("valid-number", autoConfirmUser=True, autoVerifyPhone=True, autoVerifyEmail=False),
+                expect_error("invalid-number", "E.164"),
+                expect_error("missing-number", "phone number is required"),
+                expect_response("valid-number", autoConfirmUser=True, autoVerifyPhone=True),  # still serving
+            ],
+            "valid-number",
+            {},
+        ),
+        "define-auth-challenge": (
+            [
+                expect_response(
+                    "first-call", challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False
+                ),
+                expect_response(
+                    "wrong-answer", challengeName="CUSTOM_CHALLENGE", issueTokens=False, failAuthentication=False
+                ),
+                expect_response("correct-answer", issueTokens=True, failAuthentication=False),
+                expect_response("max-attempts", issueTokens=False, failAuthentication=True),
+                expect_response("resend-past-max-sends", issueTokens=False, failAuthentication=True),
+                expect_error("foreign-session-entry", "CUSTOM_CHALLENGE"),
+            ],
+            "first-call",
+            {},
+        ),
+        "create-auth-challenge": (
+            [
+                create_scenario(
+                    "first-call",
+                    1,
+                    maskedPhoneNumber="+1******0100",
+                    codeLength="6",
+                    expiresInSeconds="300",
+                    attemptsLeft="3",
+                    resendInSeconds="30",
+                    sendsLeft="2",
+                ),
+                create_scenario(
+                    "wrong-answer-keeps-code", 0, maskedPhoneNumber="+1******0100", attemptsLeft="2", sendsLeft="2"
+                ),
+                create_scenario("unknown-user", 0, maskedPhoneNumber="+1******0199", sendsLeft="2"),
+                expect_error("wrong-challenge-name", "CUSTOM_CHALLENGE"),
+            ],
+            "first-call",
+            {},
+        ),
+        "verify-auth-challenge": (
+            [
+                expect_response("correct", answerCorrect=True),
+                expect_response("correct-with-spaces", answerCorrect=True),
+                expect_response("expired", answerCorrect=False),
+                expect_response("resend", answerCorrect=False),
+                expect_error("answer-not-a-string", "must be a string"),
+                expect_response("correct", answerCorrect=True),
+            ],
+            "correct",
+            {},
+        ),
     }
     try:
         for trigger, (scenarios, main_scenario, env) in plan.items():
@@ -442,12 +502,17 @@ def main():
     finally:
         kill_children()
     sns_ms = sns_round_trip_ms(sns.url)
-    print("\n== timings (informal; harness overhead included; " +
-          ("Python baselines" if not args.bootstrap else f"bootstraps: {', '.join(args.bootstrap)}") + ")")
+    print(
+        "\n== timings (informal; harness overhead included; "
+        + ("Python baselines" if not args.bootstrap else f"bootstraps: {', '.join(args.bootstrap)}")
+        + ")"
+    )
     for trigger, r in results.items():
         print(summary(trigger, r))
     print(f"{'fake SNS round trip':24s} median {sns_ms:.3f} ms (from the harness, one keep-alive connection)")
-    print(f"\nsmoke: {'PASS' if not failures else 'FAIL (' + str(len(failures)) + ')'} in {time.time() - started:.1f} s")
+    print(
+        f"\nsmoke: {'PASS' if not failures else 'FAIL (' + str(len(failures)) + ')'} in {time.time() - started:.1f} s"
+    )
     sys.exit(0 if not failures else 1)
 
 
