@@ -4,11 +4,16 @@ SHELL := /bin/bash
 
 export CARGO_TERM_COLOR ?= never
 
-# The demo's stack on the local emulator, and the phone number it signs in.
-STACK ?= sms-passwordless-local
+# The demo's stack on the local emulator (samconfig.toml's local stack_name, where the local
+# settings live), and the phone number it signs in.
+LOCAL_STACK := $(shell python3 tools/local_config.py stack-name)
+$(if $(LOCAL_STACK),,$(error cannot read the local stack_name from samconfig.toml (tools/local_config.py, Python 3.11+)))
+STACK ?= $(LOCAL_STACK)
 DEMO_PHONE ?= +15555550100
-# The demo signs the same number in again and again; at the default 5 SMS an hour the sixth run
-# would get no code. (make e2e deploys its own stack with the limit at 3 and tests it.)
+# What the demo deploys differently from samconfig.toml's local parameters (tools/local-deploy.sh
+# merges these on top): it signs the same number in again and again; at the default 5 SMS an
+# hour the sixth run would get no code. (make e2e deploys its own stack with the template's
+# default limit and tests it.)
 LOCAL_PARAMS ?= MaxSmsPerNumberPerHour=30 MaxSmsPerNumberPerDay=200
 # npm audit of web/ fails at and above this severity (make web-audit; README, The sign-in page).
 WEB_AUDIT_LEVEL ?= moderate
@@ -20,7 +25,15 @@ help: ## List the jobs
 
 test: lint sdk-only-in-create unit template-lint arm64 web-unit e2e ## Every test: lints, unit and handler tests, template lint and policy scan, the arm64 build under qemu, the sign-in page's unit tests, end-to-end through the local stack (with the browser test)
 
-lint: ## cargo fmt --check and clippy with warnings as errors
+# What make lint checks besides the Rust code: every shell script, and the Python tools.
+SHELL_SCRIPTS := $(wildcard tools/*.sh) fuzz/seed.sh .ci/run
+PYTHON_DIRS := tools bench/baseline
+
+lint: ## shellcheck on the shell scripts, ruff check and ruff format --check on the Python tools (from .venv/lint), cargo fmt --check and clippy with warnings as errors
+	tools/install.sh lint
+	.venv/lint/bin/shellcheck -x $(SHELL_SCRIPTS)
+	.venv/lint/bin/ruff check $(PYTHON_DIRS)
+	.venv/lint/bin/ruff format --check $(PYTHON_DIRS)
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
@@ -61,7 +74,7 @@ e2e: tools ## End-to-end tests: deploy onto the local stack, sign in for real (R
 tools: ## Install the pinned tools into .venv/ (idempotent)
 	tools/install.sh
 
-up: tools ## Start the local emulator on 127.0.0.1:4566 (idempotent; log in .local/ministack.log)
+up: tools ## Start the local emulator on 127.0.0.1:$LOCAL_STACK_PORT, default 4566 (idempotent; log in .local/ministack.log)
 	tools/local-stack.sh up
 
 down: ## Stop the local emulator
@@ -74,7 +87,7 @@ deploy-local: tools ## sam build for this machine and sam deploy onto the local 
 	LOCAL_STACK_NAME=$(STACK) tools/local-deploy.sh $(LOCAL_PARAMS)
 
 # make smoke: the local emulator for the local demo's stack, else the AWS account of your shell.
-LOCAL ?= $(if $(filter sms-passwordless-local,$(STACK)),1,)
+LOCAL ?= $(if $(filter $(LOCAL_STACK),$(STACK)),1,)
 smoke: ## After a deploy: each function of STACK starts and answers a harmless event (LOCAL=1: the local emulator)
 	LOCAL=$(LOCAL) tools/smoke.sh $(STACK)
 

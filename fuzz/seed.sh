@@ -25,5 +25,5 @@ grep -rhoE '"challengeMetadata": *"[^"]*"' "$events" | sed -E 's/^"challengeMeta
     done
 
 for t in metadata define verify create pre_sign_up; do
-    echo "corpus/$t: $(ls "corpus/$t" | wc -l) seeds"
+    echo "corpus/$t: $(find "corpus/$t" -type f | wc -l) seeds"
 done

@@ -43,7 +43,8 @@ build() {
   say "sam build (Architecture=arm64, the template's default) into .aws-sam/build"
   sam build
   say "built in $((SECONDS - start)) s:"
-  ls -l .aws-sam/build/*/bootstrap | awk '{printf "  %s  %d bytes\n", $NF, $5}'
+  local f
+  for f in .aws-sam/build/*/bootstrap; do printf '  %s  %d bytes\n' "$f" "$(wc -c <"$f")"; done
 }
 
 run() {

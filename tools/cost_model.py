@@ -86,53 +86,72 @@ class Inputs:
 
     # ---- prices, USD, us-east-1 (as_of: the date the figure was read; see each note) ----------
     sms_price_usd: float = _price(
-        0.00883, TODAY, SMS_URL, "US, per SMS part, AWS fee + carrier fee; UNVERIFIED (assumed)")
+        0.00883, TODAY, SMS_URL, "US, per SMS part, AWS fee + carrier fee; UNVERIFIED (assumed)"
+    )
     lite_free_mau: int = _price(10_000, "2026-09-20", COGNITO_URL, "per account; " + COPY)
     lite_tiers: tuple = _price(
-        LITE_TIERS, "2026-09-20", COGNITO_URL,
-        "bound:USD per MAU; the tiers up to 1M from that copy, those above 1M UNVERIFIED")
+        LITE_TIERS,
+        "2026-09-20",
+        COGNITO_URL,
+        "bound:USD per MAU; the tiers up to 1M from that copy, those above 1M UNVERIFIED",
+    )
     essentials_free_mau: int = _price(10_000, "2026-09-20", COGNITO_URL, "per account; " + COPY)
     essentials_price_per_mau: float = _price(0.015, "2026-09-20", COGNITO_URL, "flat; " + COPY)
     lambda_price_per_million_requests: float = _price(
-        0.20, "2024", LAMBDA_URL, "arm64 and x86_64; from third-party copies of the page")
+        0.20, "2024", LAMBDA_URL, "arm64 and x86_64; from third-party copies of the page"
+    )
     lambda_price_per_gb_second: float = _price(
-        0.0000133334, "2024", LAMBDA_URL,
-        "arm64, first 7.5 billion GB-s a month; from third-party copies of the page")
+        0.0000133334, "2024", LAMBDA_URL, "arm64, first 7.5 billion GB-s a month; from third-party copies of the page"
+    )
     lambda_free_requests: int = _price(1_000_000, "2024", LAMBDA_URL, "per month")
     lambda_free_gb_seconds: float = _price(400_000, "2024", LAMBDA_URL, "per month")
     dynamodb_price_per_million_writes: float = _price(
-        0.625, "2024-11", DYNAMODB_URL,
+        0.625,
+        "2024-11",
+        DYNAMODB_URL,
         "on-demand write request units, one per write the benchmark counted (items < 1 KB); "
-        "from memory of the November 2024 price cut, UNVERIFIED")
+        "from memory of the November 2024 price cut, UNVERIFIED",
+    )
     dynamodb_price_per_million_reads: float = _price(
-        0.125, "2024-11", DYNAMODB_URL,
+        0.125,
+        "2024-11",
+        DYNAMODB_URL,
         "on-demand read request units, one per read the benchmark counted (GetItem, Query; < 4 KB, "
-        "strongly consistent at most); from memory of the November 2024 price cut, UNVERIFIED")
+        "strongly consistent at most); from memory of the November 2024 price cut, UNVERIFIED",
+    )
 
     # ---- usage assumptions ----------------------------------------------------------------------
     sign_ins_per_user: float = _param(4.0, "sign-ins per MAU a month (a guess)")
     sms_per_sign_in: float = _param(1.1, "resends included (a guess; MAX_SENDS caps it at 3)")
     sms_segments: int = _param(
-        1, "segments each SMS is billed as; `make cost` passes what create-auth-challenge works out "
-        "for the configured templates (GSM-7 or UCS-2, the longest text)")
+        1,
+        "segments each SMS is billed as; `make cost` passes what create-auth-challenge works out "
+        "for the configured templates (GSM-7 or UCS-2, the longest text)",
+    )
     extra_rounds_per_sign_in: float = _param(
-        0.2, "wrong answers and resends; each adds a verify, a define and a create (a guess)")
-    new_user_fraction: float = _param(
-        0.1, "new users a month per MAU; pre-sign-up runs once each (a guess)")
+        0.2, "wrong answers and resends; each adds a verify, a define and a create (a guess)"
+    )
+    new_user_fraction: float = _param(0.1, "new users a month per MAU; pre-sign-up runs once each (a guess)")
     memory_mb: int = _param(128, "MemorySize in template.yaml")
     sns_publish_ms: float = _param(
-        30.0, "SNS Publish round trip inside AWS, added per SNS call the benchmark counted (create "
-        "that sends; an estimate)")
+        30.0,
+        "SNS Publish round trip inside AWS, added per SNS call the benchmark counted (create that sends; an estimate)",
+    )
     dynamodb_call_ms: float = _param(
-        5.0, "DynamoDB round trip inside AWS, added per DynamoDB call the benchmark counted (create "
+        5.0,
+        "DynamoDB round trip inside AWS, added per DynamoDB call the benchmark counted (create "
         "that sends, verify), as if one after the other: an upper bound, since create asks its first "
-        "ones side by side (an estimate)")
+        "ones side by side (an estimate)",
+    )
     cold_start_fraction: float = _param(
-        0.05, "invocations that bill INIT + first invoke (a guess; AWS quotes <1% as typical)")
+        0.05, "invocations that bill INIT + first invoke (a guess; AWS quotes <1% as typical)"
+    )
     duration_scale: float = _param(
-        1.0, "multiplies the local timings; 128 MB gets ~1/14 vCPU, so try 10 for a worst case")
+        1.0, "multiplies the local timings; 128 MB gets ~1/14 vCPU, so try 10 for a worst case"
+    )
     lambda_free_tier: bool = _param(
-        False, "Lambda's free tier counted here; off by default: the account may use it elsewhere")
+        False, "Lambda's free tier counted here; off by default: the account may use it elsewhere"
+    )
 
     def __post_init__(self):
         """Refuse inputs the model cannot mean, rather than print a table from them."""
@@ -147,7 +166,8 @@ class Inputs:
             raise ValueError(
                 "sms_per_sign_in cannot exceed 1 + extra_rounds_per_sign_in: every SMS is sent by "
                 f"a create-auth-challenge round (got {self.sms_per_sign_in} SMS, "
-                f"{1 + self.extra_rounds_per_sign_in} rounds)")
+                f"{1 + self.extra_rounds_per_sign_in} rounds)"
+            )
         bounds = [b for b, _ in self.lite_tiers]
         if bounds != sorted(bounds) or not bounds or bounds[-1] != math.inf:
             raise ValueError("lite_tiers need ascending upper bounds, the last one inf")
@@ -214,17 +234,24 @@ def load_benchmark(path: str) -> Benchmark:
             rust = data["functions"][name]["rust"]
         except (KeyError, TypeError):
             raise ValueError(
-                f"{_shown(path)} has no figures for {name} (functions.{name}.rust): run `make bench`") from None
+                f"{_shown(path)} has no figures for {name} (functions.{name}.rust): run `make bench`"
+            ) from None
         try:
             functions[name] = Timing(
-                warm_p50=float(rust["warm_p50_ms"]), cold_start=float(rust["cold_start_ms"]),
+                warm_p50=float(rust["warm_p50_ms"]),
+                cold_start=float(rust["cold_start_ms"]),
                 first_invoke=float(rust["first_invoke_ms"]),
                 calls={k: int(v) for k, v in rust.get("aws_calls_per_invoke", {}).items()},
-                peak_memory_bytes=int(rust.get("peak_memory_bytes", 0)))
+                peak_memory_bytes=int(rust.get("peak_memory_bytes", 0)),
+            )
         except (KeyError, TypeError, ValueError) as e:
             raise ValueError(f"{_shown(path)}: functions.{name}.rust lacks a figure ({e})") from None
-    return Benchmark(functions, source=_shown(path), generated_at=str(data.get("generated_at", "")),
-                     commit=str(data.get("commit", "")))
+    return Benchmark(
+        functions,
+        source=_shown(path),
+        generated_at=str(data.get("generated_at", "")),
+        commit=str(data.get("commit", "")),
+    )
 
 
 def _shown(path: str) -> str:
@@ -265,8 +292,7 @@ def invocations_per_sign_in(extra_rounds: float) -> dict[str, float]:
     verify, one define and one create.
     """
     rounds = 1 + extra_rounds
-    return {"define-auth-challenge": 1 + rounds, "create-auth-challenge": rounds,
-            "verify-auth-challenge": rounds}
+    return {"define-auth-challenge": 1 + rounds, "create-auth-challenge": rounds, "verify-auth-challenge": rounds}
 
 
 def lambda_usage(mau: float, inp: Inputs, m: Benchmark) -> tuple[float, float]:
@@ -282,7 +308,8 @@ def lambda_usage(mau: float, inp: Inputs, m: Benchmark) -> tuple[float, float]:
         per["define-auth-challenge"] * expected_billed_ms(m["define-auth-challenge"], inp)
         + per["verify-auth-challenge"] * expected_billed_ms(verify, inp, aws_wait_ms(verify, inp))
         + inp.sms_per_sign_in * expected_billed_ms(create, inp, aws_wait_ms(create, inp))
-        + (per["create-auth-challenge"] - inp.sms_per_sign_in) * expected_billed_ms(create, inp))
+        + (per["create-auth-challenge"] - inp.sms_per_sign_in) * expected_billed_ms(create, inp)
+    )
     requests = sign_ins * sum(per.values()) + new_users
     billed = sign_ins * ms_per_sign_in + new_users * expected_billed_ms(m["pre-sign-up"], inp)
     gb_seconds = billed / 1000 * inp.memory_mb / 1024
@@ -294,8 +321,7 @@ def lambda_cost(requests: float, gb_seconds: float, inp: Inputs) -> float:
     if inp.lambda_free_tier:
         requests = max(0.0, requests - inp.lambda_free_requests)
         gb_seconds = max(0.0, gb_seconds - inp.lambda_free_gb_seconds)
-    return (requests * inp.lambda_price_per_million_requests / 1_000_000
-            + gb_seconds * inp.lambda_price_per_gb_second)
+    return requests * inp.lambda_price_per_million_requests / 1_000_000 + gb_seconds * inp.lambda_price_per_gb_second
 
 
 def tiered_cost(mau: float, free_mau: float, tiers) -> float:
@@ -311,8 +337,9 @@ def dynamodb_requests(mau: float, inp: Inputs, m: Benchmark) -> tuple[float, flo
     """(writes, reads) a month: the calls the benchmark counted, for every create that sends and
     every verify (a wrong answer's verify writes one item, a right one's two: counted as two)."""
     sms = mau * inp.sign_ins_per_user * inp.sms_per_sign_in
-    verifies = mau * inp.sign_ins_per_user * invocations_per_sign_in(inp.extra_rounds_per_sign_in)[
-        "verify-auth-challenge"]
+    verifies = (
+        mau * inp.sign_ins_per_user * invocations_per_sign_in(inp.extra_rounds_per_sign_in)["verify-auth-challenge"]
+    )
     create, verify = m["create-auth-challenge"], m["verify-auth-challenge"]
     writes = sms * create.count("DynamoDB", DYNAMODB_WRITES) + verifies * verify.count("DynamoDB", DYNAMODB_WRITES)
     reads = sms * create.count("DynamoDB", DYNAMODB_READS) + verifies * verify.count("DynamoDB", DYNAMODB_READS)
@@ -327,19 +354,28 @@ def model(mau: float, inp: Inputs, m: Benchmark) -> dict:
     requests, gb_seconds = lambda_usage(mau, inp, m)
     lambda_usd = lambda_cost(requests, gb_seconds, inp)
     writes, reads = dynamodb_requests(mau, inp, m)
-    dynamodb_usd = (writes * inp.dynamodb_price_per_million_writes
-                    + reads * inp.dynamodb_price_per_million_reads) / 1_000_000
+    dynamodb_usd = (
+        writes * inp.dynamodb_price_per_million_writes + reads * inp.dynamodb_price_per_million_reads
+    ) / 1_000_000
     lite_usd = tiered_cost(mau, inp.lite_free_mau, inp.lite_tiers)
-    essentials_usd = tiered_cost(mau, inp.essentials_free_mau,
-                                 ((math.inf, inp.essentials_price_per_mau),))
+    essentials_usd = tiered_cost(mau, inp.essentials_free_mau, ((math.inf, inp.essentials_price_per_mau),))
     project = sms_usd + lambda_usd + dynamodb_usd + lite_usd
     essentials_total = sms_usd + essentials_usd
     return {
-        "mau": mau, "sign_ins": sign_ins, "sms": sms, "sms_usd": sms_usd,
-        "lambda_requests": requests, "lambda_gb_seconds": gb_seconds, "lambda_usd": lambda_usd,
-        "dynamodb_writes": writes, "dynamodb_reads": reads, "dynamodb_usd": dynamodb_usd,
-        "cognito_lite_usd": lite_usd, "project_total_usd": project,
-        "cognito_essentials_usd": essentials_usd, "essentials_total_usd": essentials_total,
+        "mau": mau,
+        "sign_ins": sign_ins,
+        "sms": sms,
+        "sms_usd": sms_usd,
+        "lambda_requests": requests,
+        "lambda_gb_seconds": gb_seconds,
+        "lambda_usd": lambda_usd,
+        "dynamodb_writes": writes,
+        "dynamodb_reads": reads,
+        "dynamodb_usd": dynamodb_usd,
+        "cognito_lite_usd": lite_usd,
+        "project_total_usd": project,
+        "cognito_essentials_usd": essentials_usd,
+        "essentials_total_usd": essentials_total,
         "difference_usd": essentials_total - project,
     }
 
@@ -368,35 +404,59 @@ def _calls_str(calls: dict) -> str:
 
 def markdown(rows: list[dict], inp: Inputs, m: Benchmark) -> str:
     """The table, then the inputs it used, each price with its date and source."""
-    out = [("| MAU | sign-ins | SMS sent | SMS | Lambda | DynamoDB | Cognito Lite | this project total "
-            "| Cognito Essentials | Essentials total (with SMS) | difference (Essentials − this) |"),
-           "|" + "---:|" * 11]
+    out = [
+        (
+            "| MAU | sign-ins | SMS sent | SMS | Lambda | DynamoDB | Cognito Lite | this project total "
+            "| Cognito Essentials | Essentials total (with SMS) | difference (Essentials − this) |"
+        ),
+        "|" + "---:|" * 11,
+    ]
     for r in rows:
-        out.append("| " + " | ".join([
-            f"{r['mau']:,.0f}", f"{r['sign_ins']:,.0f}", f"{r['sms']:,.0f}", _usd(r["sms_usd"]),
-            _usd(r["lambda_usd"]), _usd(r["dynamodb_usd"]), _usd(r["cognito_lite_usd"]), _usd(r["project_total_usd"]),
-            _usd(r["cognito_essentials_usd"]), _usd(r["essentials_total_usd"]),
-            _usd(r["difference_usd"])]) + " |")
-    out += ["", "Monthly USD, us-east-1. A positive difference is what this project saves.", "",
-            "Inputs:", ""]
+        out.append(
+            "| "
+            + " | ".join(
+                [
+                    f"{r['mau']:,.0f}",
+                    f"{r['sign_ins']:,.0f}",
+                    f"{r['sms']:,.0f}",
+                    _usd(r["sms_usd"]),
+                    _usd(r["lambda_usd"]),
+                    _usd(r["dynamodb_usd"]),
+                    _usd(r["cognito_lite_usd"]),
+                    _usd(r["project_total_usd"]),
+                    _usd(r["cognito_essentials_usd"]),
+                    _usd(r["essentials_total_usd"]),
+                    _usd(r["difference_usd"]),
+                ]
+            )
+            + " |"
+        )
+    out += ["", "Monthly USD, us-east-1. A positive difference is what this project saves.", "", "Inputs:", ""]
     for f in dataclasses.fields(inp):
         v = getattr(inp, f.name)
         shown = _tiers_str(v) if f.name == "lite_tiers" else _num(v)
         meta = f.metadata
         where = f"; as of {meta['as_of']}, {meta['url']}" if "url" in meta else ""
         out.append(f"- `--{f.name.replace('_', '-')}` {shown}{where}: {meta['note']}")
-    out += ["", (f"Measured, read from {m.describe()}: the Rust functions under the benchmark's local "
-                 "Lambda Runtime API. The AWS calls per invocation are what its fake endpoint counted "
-                 "(create's with a code sent); each adds a round trip inside AWS to the billed time."), "",
-            ("| function | warm p50 (ms) | cold start (ms) | first invoke (ms) | AWS calls per invocation "
-             f"| peak memory (of {inp.memory_mb} MB) |"),
-            "|---|---:|---:|---:|---|---:|"]
+    out += [
+        "",
+        (
+            f"Measured, read from {m.describe()}: the Rust functions under the benchmark's local "
+            "Lambda Runtime API. The AWS calls per invocation are what its fake endpoint counted "
+            "(create's with a code sent); each adds a round trip inside AWS to the billed time."
+        ),
+        "",
+        (
+            "| function | warm p50 (ms) | cold start (ms) | first invoke (ms) | AWS calls per invocation "
+            f"| peak memory (of {inp.memory_mb} MB) |"
+        ),
+        "|---|---:|---:|---:|---|---:|",
+    ]
     for name, t in m.functions.items():
         memory = f"{t.peak_memory_bytes / 1e6:.2f} MB"
         if t.peak_memory_bytes > inp.memory_mb * 1024 * 1024:
             memory += " **more than MemorySize**"
-        out.append(f"| {name} | {t.warm_p50} | {t.cold_start} | {t.first_invoke} | {_calls_str(t.calls)} "
-                   f"| {memory} |")
+        out.append(f"| {name} | {t.warm_p50} | {t.cold_start} | {t.first_invoke} | {_calls_str(t.calls)} | {memory} |")
     return "\n".join(out)
 
 
@@ -420,12 +480,12 @@ def as_json(rows: list[dict], inp: Inputs, m: Benchmark) -> str:
 class Pumping:
     """A pumping bot against one premium destination prefix, and the breaker's defaults."""
 
-    numbers_per_hour: int = 120          # fresh numbers the bot signs up and sends a code to
+    numbers_per_hour: int = 120  # fresh numbers the bot signs up and sends a code to
     hours: int = 24
-    price_usd: float = 0.25              # a premium-rate destination, per SMS part; UNVERIFIED
-    min_sends: int = 20                  # PumpingBreakerMinSends
-    pause_minutes: int = 30              # PumpingBreakerPauseSeconds / 60
-    window_minutes: int = 60             # PumpingBreakerWindowSeconds / 60
+    price_usd: float = 0.25  # a premium-rate destination, per SMS part; UNVERIFIED
+    min_sends: int = 20  # PumpingBreakerMinSends
+    pause_minutes: int = 30  # PumpingBreakerPauseSeconds / 60
+    window_minutes: int = 60  # PumpingBreakerWindowSeconds / 60
 
 
 def pumped_sms(p: Pumping, breaker: bool) -> int:
@@ -447,16 +507,22 @@ def pumped_sms(p: Pumping, breaker: bool) -> int:
 def pumping_markdown(p: Pumping, inp: Inputs) -> str:
     without, with_breaker = pumped_sms(p, False), pumped_sms(p, True)
     cost = lambda n: _usd(n * inp.sms_segments * p.price_usd)
-    return "\n".join([
-        (f"SMS pumping: a bot signs up {p.numbers_per_hour} fresh numbers an hour under one premium prefix "
-         f"(at ${p.price_usd} an SMS, an assumed premium rate) and never answers, for {p.hours} hours:"),
-        "",
-        "| | SMS sent | cost |",
-        "|---|---:|---:|",
-        f"| without the breaker | {without:,} | {cost(without)} |",
-        (f"| with the breaker (defaults: {p.min_sends} codes, {p.pause_minutes} min pause) "
-         f"| {with_breaker:,} | {cost(with_breaker)} |"),
-    ])
+    return "\n".join(
+        [
+            (
+                f"SMS pumping: a bot signs up {p.numbers_per_hour} fresh numbers an hour under one premium prefix "
+                f"(at ${p.price_usd} an SMS, an assumed premium rate) and never answers, for {p.hours} hours:"
+            ),
+            "",
+            "| | SMS sent | cost |",
+            "|---|---:|---:|",
+            f"| without the breaker | {without:,} | {cost(without)} |",
+            (
+                f"| with the breaker (defaults: {p.min_sends} codes, {p.pause_minutes} min pause) "
+                f"| {with_breaker:,} | {cost(with_breaker)} |"
+            ),
+        ]
+    )
 
 
 # ---- command line -----------------------------------------------------------------------------
@@ -473,26 +539,32 @@ def parse_tiers(text: str) -> tuple:
 
 def build_parser() -> argparse.ArgumentParser:
     """One option per `Inputs` field, so no price or assumption is out of reach."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--mau", default="10000,100000,1000000",
-                   help="comma-separated monthly active user counts, one row each")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    p.add_argument(
+        "--mau", default="10000,100000,1000000", help="comma-separated monthly active user counts, one row each"
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
-    p.add_argument("--benchmark", default=DEFAULT_BENCHMARK,
-                   help="make bench's JSON output, where the functions' durations, AWS calls and memory come from")
-    p.add_argument("--write", metavar="FILE",
-                   help="also write the Markdown report to FILE, headed as generated (make cost: docs/cost.md)")
+    p.add_argument(
+        "--benchmark",
+        default=DEFAULT_BENCHMARK,
+        help="make bench's JSON output, where the functions' durations, AWS calls and memory come from",
+    )
+    p.add_argument(
+        "--write",
+        metavar="FILE",
+        help="also write the Markdown report to FILE, headed as generated (make cost: docs/cost.md)",
+    )
     for f in dataclasses.fields(Inputs):
         flag = "--" + f.name.replace("_", "-")
         meta = f.metadata
         help_ = meta["note"] + (f" [{meta['url']}, as of {meta['as_of']}]" if "url" in meta else "")
         help_ = help_.replace("%", "%%")
         if f.name == "lite_tiers":
-            p.add_argument(flag, type=parse_tiers, default=f.default,
-                           help=help_ + f" (e.g. {_tiers_str(f.default)})")
+            p.add_argument(flag, type=parse_tiers, default=f.default, help=help_ + f" (e.g. {_tiers_str(f.default)})")
         elif isinstance(f.default, bool):
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default,
-                           help=help_)
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=f.default, help=help_)
         else:
             p.add_argument(flag, type=type(f.default), default=f.default, help=help_)
     return p
@@ -527,7 +599,8 @@ def generated_header(m: Benchmark, inp: Inputs) -> str:
         "[benchmark.json](benchmark.json) ([benchmark.md](benchmark.md)) and the prices and assumptions "
         f"below, the SMS billed as {inp.sms_segments} segment{'s' if inp.sms_segments != 1 else ''} (what "
         "create-auth-challenge works out for the default templates); do not edit it by hand: run `make cost` "
-        "again. What the model counts and leaves out: [README, Cost](../README.md#cost).\n\n")
+        "again. What the model counts and leaves out: [README, Cost](../README.md#cost).\n\n"
+    )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end tests: deploy template.yaml onto the local emulator with limits low enough to act
-# before the emulator's own 3-round cap (and a per-number limit low enough to reach), run
-# tests/e2e and the sign-in page's browser test (web/tests/browser.mjs) against it, then clean
-# up: the stack is deleted, and the emulator stopped if this script started it.
+# before the emulator's own 3-round cap (the per-number limit stays at the template's default, 5
+# an hour, low enough to reach), run tests/e2e and the sign-in page's browser test
+# (web/tests/browser.mjs) against it, then clean up: the stack is deleted, and the emulator
+# stopped if this script started it.
 #
 #   tools/e2e.sh            (make e2e)
 set -euo pipefail
@@ -16,6 +17,9 @@ export E2E_STACK_NAME="$LOCAL_STACK_NAME"
 # The configured test numbers (TEST_PHONE_NUMBERS), one per test that uses one (the lockout
 # tests lock theirs); the tests read them from here too.
 export E2E_TEST_NUMBERS="+15555550111=135790,+15555550112=246802,+15555550113=975310"
+# What this stack deploys differently from samconfig.toml's local parameters (tools/local-deploy.sh
+# merges these on top of them). The commas are inside values, not separators.
+# shellcheck disable=SC2054
 params=(
   MaxAttempts=2
   MaxSends=2

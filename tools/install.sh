@@ -4,9 +4,12 @@
 #   tools/install.sh             # every venv: one per tools/requirements-<name>.txt
 #   tools/install.sh ministack   # only .venv/ministack
 #
-# Each tools/requirements-<name>.txt becomes .venv/<name>. A venv whose stamp
-# (.venv/<name>/.requirements.sha256) matches the sha256 of its requirements file and
-# of the Python that built it is left alone, so running this again is cheap.
+# Each tools/requirements-<name>.txt becomes .venv/<name>. Every requirements file is hash-locked
+# (pip-compile --generate-hashes; each file's header says how to regenerate it) and installed with
+# --require-hashes, so pip installs exactly the pinned files or nothing, by the pip of
+# tools/pip.txt (hash-locked too), installed into each new venv first. A venv whose stamp
+# (.venv/<name>/.requirements.sha256) matches the sha256 of its requirements file, of
+# tools/pip.txt and of the Python that built it is left alone, so running this again is cheap.
 # Uses only `python3 -m venv` and pip. PYTHON=/path/to/python3.x picks another Python
 # (3.11 or newer).
 #
@@ -45,7 +48,7 @@ for name in "${wanted[@]}"; do
   if [ ! -f "$req" ]; then
     log "no such requirements file: tools/requirements-$name.txt"; exit 1
   fi
-  want="$( { cat "$req"; printf 'python %s\n' "$py_id"; } | sha256_of)"
+  want="$( { cat "$req" "$repo/tools/pip.txt"; printf 'python %s\n' "$py_id"; } | sha256_of)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/python" ]; then
     log "$name: up to date (.venv/$name matches tools/requirements-$name.txt), skipping"
     continue
@@ -56,8 +59,10 @@ for name in "${wanted[@]}"; do
   fi
   log "$name: creating .venv/$name with $("$python" --version 2>&1)"
   "$python" -m venv "$venv"
-  log "$name: pip install -r tools/requirements-$name.txt"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$req"
+  log "$name: pip install --require-hashes -r tools/pip.txt"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input --require-hashes -r "$repo/tools/pip.txt"
+  log "$name: pip install --require-hashes -r tools/requirements-$name.txt"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input --require-hashes -r "$req"
   log "$name: pip check"
   "$venv/bin/python" -m pip check --disable-pip-version-check
   printf '%s\n' "$want" > "$stamp"

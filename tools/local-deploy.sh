@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Build the functions for this machine and deploy template.yaml onto the local emulator.
 #
-#   tools/local-deploy.sh                       # defaults (see samconfig.toml, env "local")
-#   tools/local-deploy.sh MaxAttempts=2 MaxSends=2 ResendCooldownSeconds=0   # extra parameters
+#   tools/local-deploy.sh                       # defaults (samconfig.toml, config env "local")
+#   tools/local-deploy.sh MaxAttempts=2 MaxSends=2 ResendCooldownSeconds=0   # differences from them
 #   tools/local-deploy.sh --delete              # delete the local stack
 #   tools/local-deploy.sh --build-only          # only sam build, for this machine (.aws-sam/build-local)
 #
@@ -10,14 +10,16 @@
 # `sam deploy --config-env local`, then writes the stack outputs to .local/stack-outputs.env:
 #   STACK_NAME=...  USER_POOL_ID=...  USER_POOL_CLIENT_ID=...  AWS_REGION=...  AWS_ENDPOINT_URL=...
 #   WEBOTP_DOMAIN=...  (empty unless the stack sets WebOtpDomain)
-# LOCAL_STACK_NAME overrides the stack name (default sms-passwordless-local).
+# The stack name and the parameters come from samconfig.toml's "local" environment (read by
+# tools/local_config.py); the parameters given here replace or add to those of samconfig.toml.
+# LOCAL_STACK_NAME overrides the stack name (default: samconfig.toml's local stack_name).
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 # shellcheck source=local-env.sh source-path=SCRIPTDIR
 . tools/local-env.sh
-stack="${LOCAL_STACK_NAME:-sms-passwordless-local}"
+stack="${LOCAL_STACK_NAME:-$(python3 tools/local_config.py stack-name)}"
 
 say() { printf 'local-deploy: %s\n' "$*"; }
 
@@ -48,12 +50,9 @@ if [ "${1:-}" = "--build-only" ]; then exit 0; fi
 
 tools/local-stack.sh up
 
-# Command-line parameter overrides replace samconfig's, so repeat the local defaults here.
-# The emulator has no metric-math alarms, so the two alarms built on metric math stay off
-# locally (cfn-lint checks them; see README, Local emulator differences).
-overrides="Architecture=$arch DeletionProtection=INACTIVE LogRetentionInDays=1"
-overrides="$overrides SmsFailureRateAlarmPercent=0 TriggerErrorsAlarmThreshold=0"
-if [ $# -gt 0 ]; then overrides="$overrides $*"; fi
+# Command-line parameter overrides replace samconfig's, so pass samconfig's local ones with this
+# machine's Architecture and the caller's parameters merged on top.
+overrides="$(python3 tools/local_config.py overrides "Architecture=$arch" "$@")"
 say "sam deploy --stack-name $stack ($overrides)"
 sam deploy --config-env local --stack-name "$stack" --parameter-overrides "$overrides"
 

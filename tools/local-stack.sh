@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the local AWS emulator (ministack, from .venv/ministack, see tools/install.sh) on 127.0.0.1:4566.
+# Run the local AWS emulator (ministack, from .venv/ministack, see tools/install.sh) on 127.0.0.1,
+# port LOCAL_STACK_PORT (default 4566, set in tools/local-env.sh).
 #
 #   tools/local-stack.sh up       start in the background and wait until healthy (no-op if already healthy)
 #   tools/local-stack.sh down     stop it (SIGTERM, then SIGKILL after a bounded wait)
@@ -10,12 +11,16 @@
 # ministack keeps its state in memory only: `down` (or a crash) loses every stack, user and SMS.
 # ministack runs with a clean environment (no AWS profile or credentials of yours leak into it or into
 # the functions it spawns, which inherit its environment) plus:
-#   BIND_HOST=127.0.0.1 GATEWAY_PORT=4566 AWS_ENDPOINT_URL=http://127.0.0.1:4566 MINISTACK_REGION=us-east-1
+#   BIND_HOST=127.0.0.1 GATEWAY_PORT=$LOCAL_STACK_PORT AWS_ENDPOINT_URL=http://127.0.0.1:$LOCAL_STACK_PORT
+#   MINISTACK_REGION=us-east-1
 # Override the port with LOCAL_STACK_PORT, the start-up wait (seconds) with LOCAL_STACK_WAIT.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-port="${LOCAL_STACK_PORT:-4566}"
+# The port (LOCAL_STACK_PORT and its default) and the endpoint URL.
+# shellcheck source=local-env.sh source-path=SCRIPTDIR
+. "$repo/tools/local-env.sh"
+port="$LOCAL_STACK_PORT"
 host=127.0.0.1
 endpoint="http://$host:$port"
 state="$repo/.local"

@@ -28,8 +28,14 @@ VERIFY, PRE = BENCH["verify-auth-challenge"], BENCH["pre-sign-up"]
 
 # Zero cold starts, no new users, one SMS and one round per sign-in, no DynamoDB wait: the
 # simplest sign-in.
-PLAIN = {"cold_start_fraction": 0.0, "new_user_fraction": 0.0, "sms_per_sign_in": 1.0,
-         "extra_rounds_per_sign_in": 0.0, "sign_ins_per_user": 1.0, "dynamodb_call_ms": 0.0}
+PLAIN = {
+    "cold_start_fraction": 0.0,
+    "new_user_fraction": 0.0,
+    "sms_per_sign_in": 1.0,
+    "extra_rounds_per_sign_in": 0.0,
+    "sign_ins_per_user": 1.0,
+    "dynamodb_call_ms": 0.0,
+}
 
 
 class Benchmark(unittest.TestCase):
@@ -138,14 +144,15 @@ class CognitoTiers(unittest.TestCase):
         self.assertEqual(cm.model(10_000, cm.Inputs(), BENCH)["cognito_essentials_usd"], 0)
 
     def test_parse_tiers(self):
-        self.assertEqual(cm.parse_tiers("100000:0.0055,inf:0.0025"),
-                         ((100_000, 0.0055), (math.inf, 0.0025)))
+        self.assertEqual(cm.parse_tiers("100000:0.0055,inf:0.0025"), ((100_000, 0.0055), (math.inf, 0.0025)))
 
 
 class Invocations(unittest.TestCase):
     def test_first_try_sign_in_is_four_invocations(self):
-        self.assertEqual(cm.invocations_per_sign_in(0), {
-            "define-auth-challenge": 2, "create-auth-challenge": 1, "verify-auth-challenge": 1})
+        self.assertEqual(
+            cm.invocations_per_sign_in(0),
+            {"define-auth-challenge": 2, "create-auth-challenge": 1, "verify-auth-challenge": 1},
+        )
 
     def test_each_extra_round_adds_verify_define_create(self):
         self.assertEqual(sum(cm.invocations_per_sign_in(1).values()), 7)
@@ -164,8 +171,7 @@ class LambdaCost(unittest.TestCase):
         requests, gb_s = cm.lambda_usage(1000, inp, BENCH)
         self.assertAlmostEqual(requests, 4000)
         self.assertAlmostEqual(gb_s, 1000 * 0.034 * 128 / 1024)  # 4.25 GB-s
-        self.assertAlmostEqual(cm.lambda_cost(requests, gb_s, inp),
-                               4000 * 0.20 / 1e6 + 4.25 * 0.0000133334)
+        self.assertAlmostEqual(cm.lambda_cost(requests, gb_s, inp), 4000 * 0.20 / 1e6 + 4.25 * 0.0000133334)
 
     def test_dynamodb_round_trips_add_to_creates_that_send_and_to_verify(self):
         # At 5 ms a call: create with SMS ceil(0.178 + 30 + 25) = 56 ms instead of 31, verify
@@ -197,14 +203,14 @@ class LambdaCost(unittest.TestCase):
 
     def test_free_tier_off_by_default(self):
         self.assertFalse(cm.Inputs().lambda_free_tier)
-        self.assertAlmostEqual(cm.lambda_cost(1000, 10, cm.Inputs()),
-                               1000 * 0.2 / 1e6 + 10 * 0.0000133334)
+        self.assertAlmostEqual(cm.lambda_cost(1000, 10, cm.Inputs()), 1000 * 0.2 / 1e6 + 10 * 0.0000133334)
 
     def test_free_tier_when_on(self):
         inp = cm.Inputs(lambda_free_tier=True)
         self.assertEqual(cm.lambda_cost(1_000_000, 400_000, inp), 0)
-        self.assertAlmostEqual(cm.lambda_cost(1_500_000, 500_000, inp),
-                               500_000 * 0.2 / 1e6 + 100_000 * 0.0000133334)  # 1.43334
+        self.assertAlmostEqual(
+            cm.lambda_cost(1_500_000, 500_000, inp), 500_000 * 0.2 / 1e6 + 100_000 * 0.0000133334
+        )  # 1.43334
 
 
 class DynamoDBCost(unittest.TestCase):
@@ -227,15 +233,13 @@ class Rows(unittest.TestCase):
         self.assertAlmostEqual(row["sms"], 44_000)
         self.assertAlmostEqual(row["sms_usd"], 44_000 * 0.00883)  # 388.52
         self.assertEqual(row["cognito_lite_usd"], 0)
-        self.assertAlmostEqual(row["project_total_usd"],
-                               row["sms_usd"] + row["lambda_usd"] + row["dynamodb_usd"])
+        self.assertAlmostEqual(row["project_total_usd"], row["sms_usd"] + row["lambda_usd"] + row["dynamodb_usd"])
         self.assertAlmostEqual(row["difference_usd"], -row["lambda_usd"] - row["dynamodb_usd"])
 
     def test_one_million_mau_difference(self):
         row = cm.model(1_000_000, cm.Inputs(sms_price_usd=0.0), BENCH)
         self.assertAlmostEqual(row["dynamodb_usd"], 13.15)  # 100 x the 10,000 MAU case
-        self.assertAlmostEqual(row["difference_usd"],
-                               14_850 - 4_635 - row["lambda_usd"] - row["dynamodb_usd"])
+        self.assertAlmostEqual(row["difference_usd"], 14_850 - 4_635 - row["lambda_usd"] - row["dynamodb_usd"])
 
     def test_sms_beyond_rounds_is_refused(self):
         with self.assertRaises(ValueError):
@@ -252,8 +256,19 @@ class CommandLine(unittest.TestCase):
         return out.getvalue()
 
     def test_overrides_reach_the_model(self):
-        data = json.loads(self.run_main("--json", "--mau", "20000", "--sms-price-usd", "0.01",
-                                        "--sign-ins-per-user", "2", "--lite-free-mau", "0"))
+        data = json.loads(
+            self.run_main(
+                "--json",
+                "--mau",
+                "20000",
+                "--sms-price-usd",
+                "0.01",
+                "--sign-ins-per-user",
+                "2",
+                "--lite-free-mau",
+                "0",
+            )
+        )
         (row,) = data["rows"]
         self.assertEqual(row["mau"], 20_000)
         self.assertAlmostEqual(row["sms_usd"], 20_000 * 2 * 1.1 * 0.01)  # 440
@@ -277,10 +292,12 @@ class CommandLine(unittest.TestCase):
 
     def test_markdown_shows_the_measured_figures_and_their_source(self):
         text = self.run_main()
-        self.assertIn("tools/testdata/benchmark.json (make bench of 2026-01-02T03:04:05Z, commit 0123456789ab)",
-                      text)
-        self.assertIn("| verify-auth-challenge | 0.03 | 1.067 | 0.094 | DynamoDB.DeleteItem ×1, "
-                      "DynamoDB.UpdateItem ×1 | 6.13 MB |", text)
+        self.assertIn("tools/testdata/benchmark.json (make bench of 2026-01-02T03:04:05Z, commit 0123456789ab)", text)
+        self.assertIn(
+            "| verify-auth-challenge | 0.03 | 1.067 | 0.094 | DynamoDB.DeleteItem ×1, "
+            "DynamoDB.UpdateItem ×1 | 6.13 MB |",
+            text,
+        )
 
     def test_write_puts_the_report_under_a_generated_header(self):
         with tempfile.TemporaryDirectory() as d:

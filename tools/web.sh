@@ -4,17 +4,17 @@
 #   tools/web.sh [Param=Value ...]   # the parameters go to tools/local-deploy.sh, if it deploys
 #
 # Installs web/'s packages (tools/web-deps.sh). If the emulator is down, or the last deploy was not
-# of stack LOCAL_STACK_NAME (default sms-passwordless-local), deploys it first as make demo does
+# of stack LOCAL_STACK_NAME (default: samconfig.toml's local stack_name), deploys it first as make demo does
 # (tools/local-deploy.sh). Then runs Vite's dev server with the pool from the stack's outputs
 # (.local/stack-outputs.env): the page calls the emulator directly (Amplify's userPoolEndpoint;
 # the emulator answers CORS). The SMS "sent" are in the emulator's inbox:
-#   curl -s 'http://127.0.0.1:4566/_ministack/sns/sms-messages?phoneNumber=%2B15555550100'
+#   curl -s "$AWS_ENDPOINT_URL/_ministack/sns/sms-messages?phoneNumber=%2B15555550100"   (tools/local-env.sh)
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 # shellcheck source=local-env.sh source-path=SCRIPTDIR
 . tools/local-env.sh
-stack="${LOCAL_STACK_NAME:-sms-passwordless-local}"
+stack="${LOCAL_STACK_NAME:-$(python3 tools/local_config.py stack-name)}"
 outputs=.local/stack-outputs.env
 
 say() { printf 'web: %s\n' "$*"; }

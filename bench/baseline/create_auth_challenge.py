@@ -1,4 +1,5 @@
 """Create auth challenge trigger (Python baseline): draw a code, send it by SMS with SNS, record it."""
+
 import logging
 import os
 import re
@@ -28,7 +29,9 @@ TEST_PHONE_NUMBERS = dict(
 
 E164 = re.compile(r"^\+[1-9][0-9]{7,14}$")
 
-# Same limits as the Rust sender: 1 s to connect, 1.5 s per attempt, 3 attempts.
+# Near the Rust sender's limits (1 s to connect, 3 attempts at most), the common way: botocore has a
+# read timeout per attempt (1.5 s here), where the Rust sender has one 3 s deadline for the whole
+# send, retries included, and no per-attempt timeout.
 sns = boto3.client(
     "sns",
     config=Config(connect_timeout=1, read_timeout=1.5, retries={"max_attempts": 3, "mode": "standard"}),
@@ -46,8 +49,13 @@ def parse_metadata(raw):
     parts = (raw or "").split(":")
     if len(parts) != 6 or parts[0] != "SMSOTP2" or parts[5] not in ("0", "1"):
         raise Exception("challenge metadata is not ours or has an unknown version")
-    return {"code": parts[1], "issued_at": int(parts[2]), "sends": int(parts[3]), "failures": int(parts[4]),
-            "delivered": parts[5] == "1"}
+    return {
+        "code": parts[1],
+        "issued_at": int(parts[2]),
+        "sends": int(parts[3]),
+        "failures": int(parts[4]),
+        "delivered": parts[5] == "1",
+    }
 
 
 def send_sms(phone, code):
@@ -123,7 +131,10 @@ def handler(event, context):
     }
     delivered = "true" if state["delivered"] else "false"
     event["response"]["privateChallengeParameters"] = {
-        "code": state["code"], "expiresAt": str(expires_at), "delivered": delivered}
+        "code": state["code"],
+        "expiresAt": str(expires_at),
+        "delivered": delivered,
+    }
     event["response"]["challengeMetadata"] = (
         f"SMSOTP2:{state['code']}:{state['issued_at']}:{state['sends']}:{state['failures']}:{int(state['delivered'])}"
     )

@@ -1,4 +1,5 @@
 """Define auth challenge trigger (Python baseline): look at the session and decide."""
+
 import logging
 import os
 
@@ -15,8 +16,13 @@ def parse_metadata(raw):
     parts = (raw or "").split(":")
     if len(parts) != 6 or parts[0] != "SMSOTP2" or parts[5] not in ("0", "1"):
         raise Exception("challenge metadata is not ours or has an unknown version")
-    return {"code": parts[1], "issued_at": int(parts[2]), "sends": int(parts[3]), "failures": int(parts[4]),
-            "delivered": parts[5] == "1"}
+    return {
+        "code": parts[1],
+        "issued_at": int(parts[2]),
+        "sends": int(parts[3]),
+        "failures": int(parts[4]),
+        "delivered": parts[5] == "1",
+    }
 
 
 def handler(event, context):
@@ -55,6 +61,10 @@ def handler(event, context):
     else:
         response["challengeName"] = "CUSTOM_CHALLENGE"
 
-    logger.info("round %d: issueTokens=%s failAuthentication=%s", len(session),
-                response["issueTokens"], response["failAuthentication"])
+    logger.info(
+        "round %d: issueTokens=%s failAuthentication=%s",
+        len(session),
+        response["issueTokens"],
+        response["failAuthentication"],
+    )
     return event

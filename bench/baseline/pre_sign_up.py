@@ -1,4 +1,5 @@
 """Pre sign-up trigger (Python baseline): E.164 check, country allow-list, auto-confirm."""
+
 import logging
 import os
 import re
@@ -21,11 +22,13 @@ def mask(phone):
 def handler(event, context):
     phone = event["request"]["userAttributes"].get("phone_number")
     if not phone:
-        raise Exception("a phone number is required: pass the phone_number attribute in E.164 format, "
-                        "for example +14155550100")
+        raise Exception(
+            "a phone number is required: pass the phone_number attribute in E.164 format, for example +14155550100"
+        )
     if not E164.match(phone):
-        raise Exception("phone_number must be in E.164 format: + then 8 to 15 digits, no leading 0, "
-                        "for example +14155550100")
+        raise Exception(
+            "phone_number must be in E.164 format: + then 8 to 15 digits, no leading 0, for example +14155550100"
+        )
     if ALLOWED_COUNTRY_CODES and not any(phone[1:].startswith(c) for c in ALLOWED_COUNTRY_CODES):
         raise Exception("sign-up with phone numbers from this country is not allowed")
 

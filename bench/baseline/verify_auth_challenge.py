@@ -1,4 +1,5 @@
 """Verify auth challenge trigger (Python baseline): compare the answer to privateChallengeParameters."""
+
 import hmac
 import logging
 import os
@@ -25,13 +26,22 @@ if TABLE:
 def count_answer(phone, correct):
     key = {"phone": {"S": phone}, "day": {"N": "0"}}
     if not correct:
-        DYNAMODB.update_item(TableName=TABLE, Key=key, UpdateExpression="ADD failures :one",
-                             ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="UPDATED_NEW")
+        DYNAMODB.update_item(
+            TableName=TABLE,
+            Key=key,
+            UpdateExpression="ADD failures :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        )
         return
     DYNAMODB.delete_item(TableName=TABLE, Key=key)
     bucket = str(int(time.time()) // 300 + 1)
-    DYNAMODB.update_item(TableName=TABLE, Key={"phone": {"S": "prefix:" + phone[:5]}, "day": {"N": bucket}},
-                         UpdateExpression="ADD correct :one", ExpressionAttributeValues={":one": {"N": "1"}})
+    DYNAMODB.update_item(
+        TableName=TABLE,
+        Key={"phone": {"S": "prefix:" + phone[:5]}, "day": {"N": bucket}},
+        UpdateExpression="ADD correct :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
 
 
 def phone_allowed(phone):
