@@ -5,9 +5,6 @@ use serde_json::Value;
 
 use crate::ClientError;
 
-/// The emulator's default address.
-pub const DEFAULT_ENDPOINT: &str = "http://127.0.0.1:4566";
-
 /// Every SMS text the emulator received for `phone`, oldest first.
 pub fn sms_messages(endpoint: &str, phone: &str) -> Result<Vec<String>, ClientError> {
     let body = inbox(endpoint, &format!("?phoneNumber={}", phone.replace('+', "%2B")))?;

@@ -63,8 +63,9 @@ enum Command {
     Demo {
         #[arg(long, default_value = "+15555550100")]
         phone: String,
-        /// The emulator whose SMS inbox to read.
-        #[arg(long, default_value = emulator::DEFAULT_ENDPOINT)]
+        /// The emulator whose SMS inbox to read (the local stack's endpoint, which
+        /// tools/local-env.sh exports as AWS_ENDPOINT_URL).
+        #[arg(long, env = "AWS_ENDPOINT_URL")]
         sms_inbox: String,
     },
 }

@@ -15,8 +15,16 @@ use sms_otp_core::Config;
 
 pub use signin_client::Tokens;
 
-/// The stack `make e2e` deploys (override with `E2E_STACK_NAME`).
-pub const DEFAULT_STACK: &str = "sms-passwordless-e2e";
+/// The stack under test: `E2E_STACK_NAME`, which `tools/e2e.sh` (the one place that names it)
+/// sets before it runs the tests.
+pub fn stack_name() -> String {
+    required_var("E2E_STACK_NAME")
+}
+
+/// A variable `tools/e2e.sh` sets (with `tools/local-env.sh`); the tests run only under it.
+fn required_var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the end-to-end tests with `make e2e`"))
+}
 
 /// A sign-in under way, as [`Stack::new_sign_in`] leaves it.
 pub struct SignIn {
@@ -39,8 +47,8 @@ pub struct Stack {
 
 impl Stack {
     pub async fn connect() -> Self {
-        let name = std::env::var("E2E_STACK_NAME").unwrap_or_else(|_| DEFAULT_STACK.into());
-        let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| emulator::DEFAULT_ENDPOINT.into());
+        let name = stack_name();
+        let endpoint = required_var("AWS_ENDPOINT_URL");
         let sdk = signin_client::aws_config().await;
         let outputs = signin_client::stack_outputs(&sdk, &name)
             .await

@@ -418,7 +418,7 @@ struct Load {
 impl Load {
     async fn connect() -> Self {
         let stack = Stack::connect().await;
-        let name = std::env::var("E2E_STACK_NAME").unwrap_or_else(|_| e2e::DEFAULT_STACK.into());
+        let name = e2e::stack_name();
         let sdk = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::disabled())
             .timeout_config(TimeoutConfig::builder().operation_timeout(CALL_TIMEOUT).build())

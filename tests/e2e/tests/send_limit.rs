@@ -1,5 +1,5 @@
 //! The per-number SMS limit across sign-ins, through the real template on the local stack
-//! (`make e2e` deploys it with MaxSmsPerNumberPerHour=3).
+//! (`make e2e` deploys it with the template's default, MaxSmsPerNumberPerHour=5).
 //!
 //! Past the limit a sign-in answers exactly as before, with no SMS behind it, so neither an
 //! SMS bomber nor someone probing for registered numbers learns anything; the counts live in
