@@ -6,8 +6,8 @@ export CARGO_TERM_COLOR ?= never
 
 # The demo's stack on the local emulator (samconfig.toml's local stack_name, where the local
 # settings live), and the phone number it signs in.
-LOCAL_STACK := $(shell python3 tools/local_config.py stack-name)
-$(if $(LOCAL_STACK),,$(error cannot read the local stack_name from samconfig.toml (tools/local_config.py, Python 3.11+)))
+# Read only by the targets that use it, so the others (help, lint, unit, ...) never run it.
+LOCAL_STACK = $(or $(shell python3 tools/local_config.py stack-name),$(error cannot read the local stack_name from samconfig.toml (tools/local_config.py, Python 3.11+)))
 STACK ?= $(LOCAL_STACK)
 DEMO_PHONE ?= +15555550100
 # What the demo deploys differently from samconfig.toml's local parameters (tools/local-deploy.sh

@@ -73,17 +73,25 @@ fn run<L: SendLimiter, A: AnswerLedger>(event: &Value, ctx: CreateContext<Record
     assert!(may_send || sent.is_empty(), "an SMS past a limit, to a locked number or unchecked, for {event}");
     let Ok(out) = result else { return };
     let out = serde_json::to_value(out).expect("events serialize");
-    check(&event["request"], &out["response"], &sent, &ctx.config, &ctx.ledger);
+    check(&event["userName"], &event["request"], &out["response"], &sent, &ctx.config, &ctx.ledger);
 }
 
-fn check<A: AnswerLedger>(request: &Value, response: &Value, sent: &[SentSms], config: &Config, ledger: &A) {
+fn check<A: AnswerLedger>(
+    user_name: &Value,
+    request: &Value,
+    response: &Value,
+    sent: &[SentSms],
+    config: &Config,
+    ledger: &A,
+) {
     let state = created_round(request, response, sent, config, NOW).unwrap_or_else(|broken| panic!("{broken}"));
     let code = state.code.expose();
 
     // The round, handed on to verify: a wrong answer is never correct; after a real SMS, the
     // right one is.
+    let user_name = user_name.as_str().unwrap_or("u");
     let answer = |answer: String| {
-        from_json(answer_to(request, response, &answer))
+        from_json(answer_to(user_name, request, response, &answer))
             .and_then(|e| block_on(verify::handle(e, config, ledger, &NoBreaker, NOW, &mut Metrics::default())))
             .map(|out| out.response.answer_correct)
     };

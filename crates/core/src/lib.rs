@@ -4,8 +4,8 @@
 //!   round it keeps in Cognito's `challengeMetadata` ([`challenge::state`]).
 //! - [`code`], [`phone`] (and its [`calling_codes`]), [`message`]: the values it works with.
 //! - [`config`]: environment variables, parsed and checked once.
-//! - [`sms`]: the SMS sender trait, a fake, and Amazon SNS (feature `aws`).
-//! - [`send_limit`]: SMS per phone number across sign-ins, in memory or in DynamoDB (feature `aws`).
+//! - [`sms`]: the SMS sender trait, and Amazon SNS (feature `aws`).
+//! - [`send_limit`]: SMS per phone number across sign-ins, in DynamoDB (feature `aws`).
 //! - [`lockout`]: wrong answers per phone number across sign-ins, and the lock they lead to.
 //! - [`pumping`]: SMS pumping defences, a conversion breaker and a budget per destination prefix.
 //! - [`metrics`]: CloudWatch embedded-metric lines of what each invocation did.

@@ -119,7 +119,7 @@ fn check_round(request: &Value, response: &Value, sms: &[SentSms]) -> Result<Cha
 
 /// Verify's answer to `answer` for the round create made for `request`, with `ledger`.
 fn verify_with<A: AnswerLedger>(request: &Value, response: &Value, answer: &str, ledger: &A) -> bool {
-    from_json(answer_to(request, response, answer))
+    from_json(answer_to("+15555550100", request, response, answer))
         .and_then(|e| block_on(verify::handle(e, &Config::default(), ledger, &NoBreaker, NOW, &mut Metrics::default())))
         .is_ok_and(|out| out.response.answer_correct)
 }

@@ -23,6 +23,7 @@
 //! second SMS). The one exception is the emulator's own user-table race ([`EMULATOR_RACE`]).
 //!
 //! ```sh
+//! source tools/local-env.sh   # AWS_ENDPOINT_URL and credentials for the local stack
 //! E2E_STACK_NAME=sms-passwordless-load cargo test --workspace --test load -- --ignored --nocapture
 //! LOAD_REPORT=docs/load.md E2E_STACK_NAME=... cargo test --workspace --test load -- --ignored --nocapture
 //! ```

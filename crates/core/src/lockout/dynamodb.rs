@@ -214,6 +214,13 @@ mod tests {
         seen.lock().expect("not poisoned").clone()
     }
 
+    /// The one request of its kind the call made (a second one fails the test).
+    fn only<T: Clone>(seen: &Mutex<Vec<T>>, what: &str) -> T {
+        let mut requests = taken(seen);
+        assert_eq!(requests.len(), 1, "exactly one {what}");
+        requests.remove(0)
+    }
+
     fn condition_failed_update() -> Rule {
         mock!(aws_sdk_dynamodb::Client::update_item)
             .sequence()
@@ -238,7 +245,7 @@ mod tests {
             });
             assert_eq!(ledger(&[&rule]).lock_state(&number(), NOW).await, Ok(expected), "{stored:?}");
 
-            let get = taken(&seen).pop().expect("one GetItem");
+            let get = only(&seen, "GetItem");
             assert_eq!(get.table_name(), Some(TABLE));
             assert_eq!(get.key(), Some(&the_key()));
             assert_eq!(get.consistent_read(), Some(true), "a lock just set is seen at once");
@@ -255,7 +262,7 @@ mod tests {
             .then_output(|| UpdateItemOutput::builder().attributes("failures", AttributeValue::N("2".into())).build());
         assert_eq!(ledger(&[&rule]).record_wrong(&number(), NOW).await, Ok(WrongAnswer::Counted(2)));
 
-        let update = taken(&seen).pop().expect("one UpdateItem");
+        let update = only(&seen, "UpdateItem");
         assert_eq!(update.table_name(), Some(TABLE));
         assert_eq!(update.key(), Some(&the_key()));
         assert_eq!(update.update_expression(), Some("ADD #failures :one SET #expires = :expires"));
@@ -327,7 +334,7 @@ mod tests {
             .then_output(|| DeleteItemOutput::builder().build());
         assert_eq!(ledger(&[&rule]).record_correct(&number(), NOW).await, Ok(Lock::Open));
 
-        let delete = taken(&seen).pop().expect("one DeleteItem");
+        let delete = only(&seen, "DeleteItem");
         assert_eq!(delete.table_name(), Some(TABLE));
         assert_eq!(delete.key(), Some(&the_key()));
         assert_eq!(delete.condition_expression(), Some("attribute_not_exists(#locked) OR #locked <= :now"));

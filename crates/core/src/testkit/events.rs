@@ -63,15 +63,16 @@ pub fn create_for_unknown(typed: &str) -> Value {
     event(CREATE, typed, request)
 }
 
-/// Verify's event answering `answer` to the round create made: `create_request` is the request
-/// create was given (its user, whether it was found), `create_response` what create answered.
-pub fn answer_to(create_request: &Value, create_response: &Value, answer: &str) -> Value {
+/// Verify's event answering `answer` to the round create made: `user_name` and `create_request`
+/// are what create was given (for an unknown user, verify counts the answer against the number
+/// typed as the user name), `create_response` what create answered.
+pub fn answer_to(user_name: &str, create_request: &Value, create_response: &Value, answer: &str) -> Value {
     let attributes =
         if create_request["userAttributes"].is_object() { create_request["userAttributes"].clone() } else { json!({}) };
     let request = json!({"userAttributes": attributes,
         "privateChallengeParameters": create_response["privateChallengeParameters"].clone(),
         "challengeAnswer": answer, "userNotFound": create_request["userNotFound"] == true});
-    event(VERIFY, "u", request)
+    event(VERIFY, user_name, request)
 }
 
 #[cfg(test)]

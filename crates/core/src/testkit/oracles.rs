@@ -73,7 +73,8 @@ pub fn verify_may_accept(request: &Value, config: &Config, now: u64) -> bool {
 /// out: metadata that parses back; the private code, expiry and delivery the metadata's; the six
 /// public parameters, the number only masked; at most one SMS, only to a known user's own number,
 /// carrying the code, issued now and marked delivered; and a round that sent nothing winnable
-/// only with a test number's fixed code or by keeping an earlier round's delivered code. Returns
+/// only with the fixed code of a known user's proven, allowed test number, or by keeping an
+/// earlier round's delivered code. Returns
 /// the round's state, or what broke.
 pub fn created_round(
     request: &Value,
@@ -129,9 +130,12 @@ pub fn created_round(
         [] if state.delivered => {
             // Sent nothing now: only a configured test number's fixed code, or a round that keeps
             // an earlier delivered code, may be won.
+            let proven = request["userAttributes"]["phone_number_verified"]
+                .as_str()
+                .is_some_and(|v| v.eq_ignore_ascii_case("true"));
             let test_code = phone
                 .and_then(|p| PhoneNumber::parse(p).ok())
-                .filter(|_| request["userNotFound"] != true)
+                .filter(|p| proven && request["userNotFound"] != true && config.allowed_countries.allows(p))
                 .and_then(|p| config.test_numbers.code_for(&p).cloned());
             if test_code.is_some_and(|fixed| fixed == state.code) {
                 return Ok(state);
@@ -278,6 +282,9 @@ mod tests {
         let other = request("+15555550100", json!([]));
         let forged = response("SMSOTP2:246810:1763700000:1:0:1", "246810", "true");
         assert!(created_round(&other, &forged, &[], &config, 1_763_700_000).is_err(), "delivered, yet nothing sent");
+        let unproven = json!({"userAttributes": {"phone_number": "+15555550111", "phone_number_verified": "false"},
+            "session": []});
+        assert!(created_round(&unproven, &test_round, &[], &config, 1_763_700_000).is_err(), "an unproven test number");
         let kept = request(
             "+15555550100",
             json!([{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": false,

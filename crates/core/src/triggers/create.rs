@@ -21,7 +21,7 @@
 //! user cannot change it: see the app client's `WriteAttributes` in `template.yaml`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsCreateAuthChallenge as CreateEvent;
 
@@ -163,7 +163,9 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedg
                     config.otp_ttl_seconds,
                     config.sms.webotp_domain.as_deref(),
                 );
-                let started = Instant::now();
+                // tokio's clock (the system's in production), so a test's paused clock times the
+                // send too and the decoy delay it learns does not depend on the machine's speed.
+                let started = tokio::time::Instant::now();
                 ctx.sender.send(phone, &text).await.inspect_err(|error| {
                     metrics.count(Metric::SmsFailed);
                     tracing::error!(phone = %phone, round = rounds.len(), %error, "SMS not sent");
@@ -460,7 +462,8 @@ mod decoy_tests {
             let request = json_event(unknown)["request"].take();
             let response = serde_json::to_value(&round).expect("serializes")["response"].take();
             let mut answer: aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallenge =
-                serde_json::from_value(events::answer_to(&request, &response, &code)).expect("a verify event");
+                serde_json::from_value(events::answer_to("+15555550100", &request, &response, &code))
+                    .expect("a verify event");
             // Even with the lock lifted and the limit gone by the time the answer comes.
             let open = InMemoryLockout::new(Config::default().lockout);
             answer = verify::handle(answer, &ctx.config, &open, &NoBreaker, now + 1, &mut Metrics::default())
