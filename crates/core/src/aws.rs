@@ -265,6 +265,40 @@ pub(crate) mod mocked {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    /// A request log for a rule's `match_requests`: every input of its operation is kept, and
+    /// the rule still matches. Returns the log and the matcher.
+    pub fn recorder<T: Clone + Send + 'static>()
+    -> (Arc<std::sync::Mutex<Vec<T>>>, impl Fn(&T) -> bool + Send + Sync + 'static) {
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        (seen, move |input: &T| {
+            log.lock().expect("not poisoned").push(input.clone());
+            true
+        })
+    }
+
+    /// The requests the log holds so far.
+    pub fn taken<T: Clone>(seen: &std::sync::Mutex<Vec<T>>) -> Vec<T> {
+        seen.lock().expect("not poisoned").clone()
+    }
+
+    /// The one request of its kind the call made (none, or a second one, fails the test).
+    pub fn only<T: Clone>(seen: &std::sync::Mutex<Vec<T>>, what: &str) -> T {
+        let mut requests = taken(seen);
+        assert_eq!(requests.len(), 1, "exactly one {what}");
+        requests.remove(0)
+    }
+
+    /// A DynamoDB number.
+    pub fn n(value: impl ToString) -> aws_sdk_dynamodb::types::AttributeValue {
+        aws_sdk_dynamodb::types::AttributeValue::N(value.to_string())
+    }
+
+    /// A map (a DynamoDB item or key, expression names or values) from pairs.
+    pub fn map<V: Clone>(pairs: &[(&str, V)]) -> std::collections::HashMap<String, V> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
+    }
+
     use aws_config::SdkConfig;
     use aws_config::retry::RetryConfig;
     use aws_sdk_sns::config::{Credentials, HttpClient, Region, RuntimeComponents};

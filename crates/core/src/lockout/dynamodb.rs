@@ -162,7 +162,6 @@ impl AnswerLedger for DynamoDbLockout {
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
-    use std::sync::{Arc, Mutex};
 
     use aws_sdk_dynamodb::operation::delete_item::{DeleteItemInput, DeleteItemOutput};
     use aws_sdk_dynamodb::operation::get_item::{GetItemInput, GetItemOutput};
@@ -171,7 +170,7 @@ mod tests {
     use tokio::time::Instant;
 
     use super::*;
-    use crate::aws::mocked;
+    use crate::aws::mocked::{self, map, n, only, recorder, taken};
     use crate::send_limit::dynamodb::{RESERVE_TIMEOUT, sdk_config};
 
     const TABLE: &str = "sms-send-limit";
@@ -188,37 +187,8 @@ mod tests {
         DynamoDbLockout::new(Table::with_client(TABLE.into(), client), POLICY)
     }
 
-    fn n(value: u64) -> AttributeValue {
-        AttributeValue::N(value.to_string())
-    }
-
-    fn map<V: Clone>(pairs: &[(&str, V)]) -> HashMap<String, V> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
-    }
-
     fn the_key() -> HashMap<String, AttributeValue> {
         map(&[("phone", AttributeValue::S(TO.into())), ("day", n(0))])
-    }
-
-    /// Keeps each request `rule`'s operation gets.
-    fn log<T: Clone + Send + 'static>() -> (Arc<Mutex<Vec<T>>>, impl Fn(&T) -> bool + Send + Sync + 'static) {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        (seen, move |input: &T| {
-            log.lock().expect("not poisoned").push(input.clone());
-            true
-        })
-    }
-
-    fn taken<T: Clone>(seen: &Mutex<Vec<T>>) -> Vec<T> {
-        seen.lock().expect("not poisoned").clone()
-    }
-
-    /// The one request of its kind the call made (a second one fails the test).
-    fn only<T: Clone>(seen: &Mutex<Vec<T>>, what: &str) -> T {
-        let mut requests = taken(seen);
-        assert_eq!(requests.len(), 1, "exactly one {what}");
-        requests.remove(0)
     }
 
     fn condition_failed_update() -> Rule {
@@ -238,7 +208,7 @@ mod tests {
     #[tokio::test]
     async fn the_lock_state_is_one_consistent_read_of_locked_until() {
         for (stored, expected) in [(Some(NOW + 1), Lock::Locked), (Some(NOW), Lock::Open), (None, Lock::Open)] {
-            let (seen, record) = log::<GetItemInput>();
+            let (seen, record) = recorder::<GetItemInput>();
             let rule = mock!(aws_sdk_dynamodb::Client::get_item).match_requests(record).then_output(move || {
                 let item = stored.map(|until| map(&[("lockedUntil", n(until))]));
                 GetItemOutput::builder().set_item(item).build()
@@ -256,7 +226,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_wrong_answer_adds_one_unless_locked_and_reads_back_the_count() {
-        let (seen, record) = log::<UpdateItemInput>();
+        let (seen, record) = recorder::<UpdateItemInput>();
         let rule = mock!(aws_sdk_dynamodb::Client::update_item)
             .match_requests(record)
             .then_output(|| UpdateItemOutput::builder().attributes("failures", AttributeValue::N("2".into())).build());
@@ -284,7 +254,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_wrong_answer_reaching_the_limit_sets_the_lock_and_zeroes_the_count() {
-        let (seen, record) = log::<UpdateItemInput>();
+        let (seen, record) = recorder::<UpdateItemInput>();
         let lock = mock!(aws_sdk_dynamodb::Client::update_item)
             .match_requests(record)
             .then_output(|| UpdateItemOutput::builder().build());
@@ -328,7 +298,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_correct_answer_deletes_the_count_unless_locked() {
-        let (seen, record) = log::<DeleteItemInput>();
+        let (seen, record) = recorder::<DeleteItemInput>();
         let rule = mock!(aws_sdk_dynamodb::Client::delete_item)
             .match_requests(record)
             .then_output(|| DeleteItemOutput::builder().build());

@@ -140,8 +140,6 @@ impl PrefixLedger for DynamoDbPrefixLedger {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-    use std::sync::{Arc, Mutex};
 
     use aws_sdk_dynamodb::operation::get_item::{GetItemInput, GetItemOutput};
     use aws_sdk_dynamodb::operation::query::{QueryInput, QueryOutput};
@@ -149,7 +147,7 @@ mod tests {
     use aws_smithy_mocks::{Rule, RuleMode, mock};
 
     use super::*;
-    use crate::aws::mocked;
+    use crate::aws::mocked::{self, map, n, only, recorder};
     use crate::phone::PhoneNumber;
     use crate::send_limit::dynamodb::sdk_config;
 
@@ -175,29 +173,6 @@ mod tests {
         DynamoDbPrefixLedger::new(Table::with_client(TABLE.into(), client), POLICY)
     }
 
-    fn n(value: u64) -> AttributeValue {
-        AttributeValue::N(value.to_string())
-    }
-
-    fn map<V: Clone>(pairs: &[(&str, V)]) -> HashMap<String, V> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
-    }
-
-    fn recorder<T: Clone + Send + 'static>() -> (Arc<Mutex<Vec<T>>>, impl Fn(&T) -> bool + Send + Sync + 'static) {
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        (seen, move |input: &T| {
-            log.lock().expect("not poisoned").push(input.clone());
-            true
-        })
-    }
-
-    fn only<T: Clone>(seen: &Mutex<Vec<T>>) -> T {
-        let seen = seen.lock().expect("not poisoned");
-        assert_eq!(seen.len(), 1);
-        seen[0].clone()
-    }
-
     #[tokio::test]
     async fn sends_and_correct_answers_add_one_to_the_current_bucket_of_the_prefix() {
         for (counter, record_send) in [("sends", true), ("correct", false)] {
@@ -213,7 +188,7 @@ mod tests {
             };
             assert_eq!(result, Ok(()), "{counter}");
 
-            let update = only(&seen);
+            let update = only(&seen, "UpdateItem");
             assert_eq!(update.table_name(), Some(TABLE));
             // Never a phone number: it cannot meet a number's items.
             assert_eq!(
@@ -256,13 +231,13 @@ mod tests {
         let state = ledger.state(&prefix(), NOW).await.expect("read");
         assert_eq!(state, PrefixState { paused_until: NOW + 60, window: WindowCounts { sends: 12, correct: 3 } });
 
-        let get = only(&gets);
+        let get = only(&gets, "GetItem");
         assert_eq!(
             get.key(),
             Some(&map(&[("phone", AttributeValue::S("prefix:+1876".into())), ("day", n(PAUSE_DAY))]))
         );
         assert_eq!(get.consistent_read(), Some(true));
-        let query = only(&queries);
+        let query = only(&queries, "Query");
         assert_eq!(query.table_name(), Some(TABLE));
         assert_eq!(query.key_condition_expression(), Some("phone = :prefix AND #day BETWEEN :from AND :to"));
         assert_eq!(query.expression_attribute_names(), Some(&map(&[("#day", "day".to_owned())])));
@@ -310,7 +285,7 @@ mod tests {
             .then_output(|| UpdateItemOutput::builder().build());
         assert_eq!(ledger(&[&rule]).pause(&prefix(), NOW, NOW + 1_800).await, Ok(true));
 
-        let update = only(&seen);
+        let update = only(&seen, "UpdateItem");
         assert_eq!(
             update.key(),
             Some(&map(&[("phone", AttributeValue::S("prefix:+1876".into())), ("day", n(PAUSE_DAY))]))

@@ -173,18 +173,12 @@ mod tests {
         Some((value.data_type(), value.string_value()))
     }
 
-    fn only(seen: &Mutex<Vec<PublishInput>>) -> PublishInput {
-        let seen = seen.lock().expect("not poisoned");
-        assert_eq!(seen.len(), 1, "one Publish");
-        seen[0].clone()
-    }
-
     #[tokio::test]
     async fn a_send_is_one_transactional_publish_to_the_number_with_the_text() {
         let (rule, seen) = accepting();
         sender(&settings(), &[&rule]).send(&to(), TEXT).await.expect("sent");
 
-        let publish = only(&seen);
+        let publish = mocked::only(&seen, "Publish");
         assert_eq!(publish.phone_number(), Some(TO));
         assert_eq!(publish.message(), Some(TEXT));
         assert_eq!(publish.topic_arn(), None, "straight to the number, never a topic");
@@ -206,7 +200,7 @@ mod tests {
         let (rule, seen) = accepting();
         sender(&settings, &[&rule]).send(&to(), TEXT).await.expect("sent");
 
-        let publish = only(&seen);
+        let publish = mocked::only(&seen, "Publish");
         assert_eq!(attribute(&publish, "AWS.SNS.SMS.SMSType"), Some(("String", Some("Transactional"))));
         assert_eq!(attribute(&publish, "AWS.SNS.SMS.SenderID"), Some(("String", Some("EXAMPLE"))));
         assert_eq!(attribute(&publish, "AWS.MM.SMS.OriginationNumber"), Some(("String", Some("+18005550199"))));
@@ -227,7 +221,7 @@ mod tests {
         for (name, settings) in cases {
             let (rule, seen) = accepting();
             sender(&settings, &[&rule]).send(&to(), TEXT).await.expect("sent");
-            let publish = only(&seen);
+            let publish = mocked::only(&seen, "Publish");
             let mut names: Vec<_> =
                 publish.message_attributes().map(|a| a.keys().cloned().collect()).unwrap_or_default();
             names.sort();
