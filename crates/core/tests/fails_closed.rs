@@ -71,10 +71,11 @@ fn session_entry() -> impl Strategy<Value = Value> {
 /// A session entry as create writes it, answered wrongly: recent, within the default limits,
 /// its code delivered or not.
 fn round_of_ours() -> impl Strategy<Value = Value> {
-    ("[0-9]{6}", NOW - 400..NOW + 10, 1u32..4, 0u32..3, 0u8..2).prop_map(|(code, issued_at, sends, failures, d)| {
-        json!({"challengeName": "CUSTOM_CHALLENGE", "challengeResult": false,
-            "challengeMetadata": format!("SMSOTP2:{code}:{issued_at}:{sends}:{failures}:{d}")})
-    })
+    ("[0-9]{6}", NOW - 400..NOW + 10, 1u32..4, 0u32..3, any::<bool>()).prop_map(
+        |(code, issued_at, sends, failures, delivered)| {
+            events::round(&code, issued_at, sends, failures, delivered, false)
+        },
+    )
 }
 
 /// Verify with the defaults and no count across sign-ins.
