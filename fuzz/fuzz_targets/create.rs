@@ -12,6 +12,7 @@ use std::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 use sms_otp_core::Config;
+use sms_otp_core::invocation::Invocation;
 use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metrics::Metrics;
 use sms_otp_core::pumping::NoBreaker;
@@ -68,7 +69,7 @@ fn context<L: SendLimiter, A: AnswerLedger>(
 /// lets any SMS out at all.
 fn run<L: SendLimiter, A: AnswerLedger>(event: &Value, ctx: CreateContext<RecordingSender, L, A>, may_send: bool) {
     let Ok(created) = from_json(event.clone()) else { return };
-    let result = block_on(create::handle(created, &ctx, NOW, &mut Metrics::default()));
+    let result = block_on(create::handle(created, &ctx, &Invocation::at(NOW), &mut Metrics::default()));
     let sent = ctx.sender.sent();
     assert!(may_send || sent.is_empty(), "an SMS past a limit, to a locked number or unchecked, for {event}");
     let Ok(out) = result else { return };
@@ -92,11 +93,11 @@ fn check<A: AnswerLedger>(
     let user_name = user_name.as_str().unwrap_or("u");
     let answer = |answer: String| {
         from_json(answer_to(user_name, request, response, &answer))
-            .and_then(|e| block_on(verify::handle(e, config, ledger, &NoBreaker, NOW, &mut Metrics::default())))
+            .and_then(|e| block_on(verify::handle(e, config, ledger, &NoBreaker, &Invocation::at(NOW), &mut Metrics::default())))
             .map(|out| out.response.answer_correct)
     };
     assert!(!answer(wrong_code(code)).unwrap_or(false), "verify took a wrong answer to {request}");
-    if !state.delivered {
+    if !state.is_delivered() {
         assert!(!answer(code.to_owned()).unwrap_or(false), "a round whose code was not delivered was won: {request}");
     }
     if !sent.is_empty() {

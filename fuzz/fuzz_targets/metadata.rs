@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sms_otp_core::challenge::ChallengeState;
+use sms_otp_core::challenge::{ChallengeState, Delivery};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(raw) = std::str::from_utf8(data) else { return };
@@ -16,9 +16,14 @@ fuzz_target!(|data: &[u8]| {
     let fields: Vec<&str> = raw.split(':').collect();
     assert_eq!(fields.len(), 6, "accepted {raw:?}");
     assert_eq!(fields[0], "SMSOTP2", "accepted {raw:?}");
-    assert_eq!(fields[5], if state.delivered { "1" } else { "0" }, "accepted {raw:?}");
+    let delivery = match state.delivery {
+        Delivery::Delivered => "1",
+        Delivery::Withheld => "0",
+        Delivery::Unsent => "u",
+    };
+    assert_eq!(fields[5], delivery, "accepted {raw:?}");
     assert_eq!(fields[1], state.code.expose(), "accepted {raw:?}");
-    assert!(state.sends >= 1, "accepted {raw:?}");
+    assert!(state.sends >= 1 || state.delivery == Delivery::Unsent, "accepted {raw:?}");
     for (field, value) in
         [(fields[2], state.issued_at), (fields[3], state.sends.into()), (fields[4], state.failures.into())]
     {

@@ -4,6 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use sms_otp_core::invocation::Invocation;
 use sms_otp_core::lockout::NoLockout;
 use sms_otp_core::metrics::Metrics;
 use sms_otp_core::pumping::NoBreaker;
@@ -17,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let Some(event) = event(data) else { return };
     for config in configs() {
         let verified = from_json(event.clone())
-            .and_then(|e| block_on(verify::handle(e, config, &NoLockout, &NoBreaker, NOW, &mut Metrics::default())));
+            .and_then(|e| block_on(verify::handle(e, config, &NoLockout, &NoBreaker, &Invocation::at(NOW), &mut Metrics::default())));
         if verified.is_ok_and(|out| out.response.answer_correct) {
             assert!(verify_may_accept(&event["request"], config, NOW), "answerCorrect for {event}");
         }
@@ -26,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
             let locked = InMemoryLockout::new(config.lockout);
             locked.lock_until(&number, NOW + 1);
             let verified = from_json(event.clone())
-                .and_then(|e| block_on(verify::handle(e, config, &locked, &NoBreaker, NOW, &mut Metrics::default())));
+                .and_then(|e| block_on(verify::handle(e, config, &locked, &NoBreaker, &Invocation::at(NOW), &mut Metrics::default())));
             assert!(!verified.is_ok_and(|out| out.response.answer_correct), "answerCorrect while locked for {event}");
         }
     }

@@ -218,31 +218,43 @@ pub fn classify<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> Failure {
     }
 }
 
+/// A DynamoDB item, as the SDK hands it over.
+pub type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
 /// What a DynamoDB write with a condition expression came to, when the service answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Conditional<T> {
     /// The condition held and the write was made; the operation's output.
     Applied(T),
     /// DynamoDB refused the write because its condition did not hold
-    /// (`ConditionalCheckFailedException`): an answer, not a failure.
-    ConditionFailed,
+    /// (`ConditionalCheckFailedException`): an answer, not a failure. With the item as it was,
+    /// when the write asked for it (`ReturnValuesOnConditionCheckFailure: ALL_OLD`) and it exists,
+    /// so the caller can tell which part of the condition failed without a second call.
+    ConditionFailed(Option<Item>),
 }
 
 /// The errors of the DynamoDB operations the adapters send with a condition expression.
 pub trait ConditionalError: ProvideErrorMetadata {
-    /// Whether this is `ConditionalCheckFailedException`.
-    fn is_condition_failed(&self) -> bool;
+    /// The item as it was, if this is `ConditionalCheckFailedException`: `Some(None)` when the
+    /// service returned no item.
+    fn condition_failed(&self) -> Option<Option<Item>>;
 }
 
 impl ConditionalError for UpdateItemError {
-    fn is_condition_failed(&self) -> bool {
-        self.is_conditional_check_failed_exception()
+    fn condition_failed(&self) -> Option<Option<Item>> {
+        match self {
+            Self::ConditionalCheckFailedException(e) => Some(e.item().cloned()),
+            _ => None,
+        }
     }
 }
 
 impl ConditionalError for DeleteItemError {
-    fn is_condition_failed(&self) -> bool {
-        self.is_conditional_check_failed_exception()
+    fn condition_failed(&self) -> Option<Option<Item>> {
+        match self {
+            Self::ConditionalCheckFailedException(e) => Some(e.item().cloned()),
+            _ => None,
+        }
     }
 }
 
@@ -251,7 +263,10 @@ impl ConditionalError for DeleteItemError {
 pub fn conditional<T, E: ConditionalError, R>(result: Result<T, SdkError<E, R>>) -> Result<Conditional<T>, Failure> {
     match result {
         Ok(output) => Ok(Conditional::Applied(output)),
-        Err(SdkError::ServiceError(e)) if e.err().is_condition_failed() => Ok(Conditional::ConditionFailed),
+        Err(SdkError::ServiceError(e)) => match e.err().condition_failed() {
+            Some(old) => Ok(Conditional::ConditionFailed(old)),
+            None => Err(classify(&SdkError::ServiceError(e))),
+        },
         Err(e) => Err(classify(&e)),
     }
 }

@@ -73,11 +73,45 @@ impl Code {
 #[error("the system's random source is unavailable")]
 pub struct RandomUnavailable;
 
-/// Where create's new codes come from. The functions draw from the operating system
-/// ([`SystemRandom`]); tests hand in a known sequence, or one that fails (`testkit::codes`).
+/// Where create's new codes and round nonces come from. The functions draw from the operating
+/// system ([`SystemRandom`]); tests hand in a known sequence, or one that fails (`testkit::codes`).
 pub trait CodeSource: Send + Sync {
     /// A new code of `length` digits ([`MIN_LENGTH`] to [`MAX_LENGTH`]).
     fn draw(&self, length: usize) -> Result<Code, RandomUnavailable>;
+
+    /// A new round's [`Nonce`].
+    fn nonce(&self) -> Result<Nonce, RandomUnavailable>;
+}
+
+/// A round's nonce: 128 random bits, as 32 lowercase hex digits, fresh for every round create
+/// makes. Not a secret (it says nothing about the code); verify keys a counted answer on it
+/// ([`crate::lockout::AnswerId`]), so a retried verify of the same answer to the same round is
+/// counted once while the same guess in another round is another guess.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Nonce(String);
+
+impl Nonce {
+    /// Hex digits in a nonce.
+    pub const LENGTH: usize = 32;
+
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// A nonce that is `n` in hex, for tests that need known nonces.
+    pub fn from_counter(n: u64) -> Self {
+        Self(format!("{n:032x}"))
+    }
+
+    /// Reads a nonce back from Cognito's private challenge parameters.
+    pub fn parse(raw: &str) -> Option<Self> {
+        let well_formed = raw.len() == Self::LENGTH && raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        well_formed.then(|| Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 /// The operating system's CSPRNG (`getrandom`), through [`Code::generate`].
@@ -87,6 +121,12 @@ pub struct SystemRandom;
 impl CodeSource for SystemRandom {
     fn draw(&self, length: usize) -> Result<Code, RandomUnavailable> {
         Code::generate(&mut rand::rngs::SysRng, length).map_err(|_| RandomUnavailable)
+    }
+
+    fn nonce(&self) -> Result<Nonce, RandomUnavailable> {
+        let mut bytes = [0u8; 16];
+        rand::TryRng::try_fill_bytes(&mut rand::rngs::SysRng, &mut bytes).map_err(|_| RandomUnavailable)?;
+        Ok(Nonce::from_bytes(bytes))
     }
 }
 
@@ -200,6 +240,19 @@ mod tests {
         assert!(Code::parse("1234").is_ok() && Code::parse("1234567890").is_ok());
         for bad in ["123", "12345678901", "12a4", "", "-1234", "+1234"] {
             assert_eq!(Code::parse(bad), Err(CodeFormatError), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn nonces_are_fresh_hex_and_read_back() {
+        let a = SystemRandom.nonce().unwrap();
+        let b = SystemRandom.nonce().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(Nonce::parse(a.as_str()), Some(a.clone()));
+        assert_eq!(a.as_str().len(), Nonce::LENGTH);
+        assert_eq!(Nonce::from_counter(255).as_str(), "000000000000000000000000000000ff");
+        for bad in ["", "00ff", &"A".repeat(32), &"g".repeat(32), &"0".repeat(33)] {
+            assert_eq!(Nonce::parse(bad), None, "{bad:?}");
         }
     }
 

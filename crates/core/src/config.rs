@@ -20,7 +20,7 @@ use crate::code::{self, Code};
 use crate::lockout::LockoutPolicy;
 use crate::message::{MessageTemplate, Templates};
 use crate::phone::{CountryAllowList, PhoneNumber};
-use crate::pumping::BreakerPolicy;
+use crate::pumping::{BreakerPolicy, PoolCeiling};
 use crate::send_limit::PerNumberLimits;
 
 /// A configuration value that is not allowed.
@@ -146,6 +146,10 @@ pub const WEBOTP_DOMAIN: Setting = Setting::text("WEBOTP_DOMAIN", "WebOtpDomain"
 /// Create draws their fixed code; verify only sees the code create put in the round.
 pub const TEST_PHONE_NUMBERS: Setting = Setting::text("TEST_PHONE_NUMBERS", "TestPhoneNumbers", &[CREATE]);
 pub const AUTO_VERIFY_PHONE: Setting = Setting::text("AUTO_VERIFY_PHONE", "AutoVerifyPhone", &[PRE]);
+/// The attributes a self-service sign-up may carry besides the phone number; anything else is
+/// refused, so nobody can prepare an account (an email, a name) for a number before its owner
+/// signs in.
+pub const SIGN_UP_ATTRIBUTES: Setting = Setting::text("SIGN_UP_ATTRIBUTES", "SignUpAttributes", &[PRE]);
 /// Set by the template to its own table (parameter `PerNumberSendLimit`), or empty.
 pub const SEND_LIMIT_TABLE: Setting =
     Setting { var: "SEND_LIMIT_TABLE", parameter: None, read_by: &[CREATE, VERIFY], whole: None };
@@ -154,10 +158,12 @@ pub const MAX_SMS_PER_NUMBER_PER_HOUR: Setting =
 pub const MAX_SMS_PER_NUMBER_PER_DAY: Setting =
     Setting::whole("MAX_SMS_PER_NUMBER_PER_DAY", "MaxSmsPerNumberPerDay", &[CREATE], 10, 1, 1000);
 /// NIST SP 800-63B (5.2.2) caps consecutive failed attempts at 100; 3 leaves room for typos.
-/// Verify counts and locks; create only reads whether a number is locked.
+/// Verify counts and locks; create reads whether a number is locked (a count at the limit is),
+/// and how guessable the test numbers' codes are under the lock.
 pub const MAX_FAILED_ANSWERS_PER_NUMBER: Setting =
-    Setting::whole("MAX_FAILED_ANSWERS_PER_NUMBER", "MaxFailedAnswersPerNumber", &[VERIFY], 10, 3, 100);
-pub const LOCKOUT_SECONDS: Setting = Setting::whole("LOCKOUT_SECONDS", "LockoutSeconds", &[VERIFY], 3600, 60, 86_400);
+    Setting::whole("MAX_FAILED_ANSWERS_PER_NUMBER", "MaxFailedAnswersPerNumber", &[CREATE, VERIFY], 10, 3, 100);
+pub const LOCKOUT_SECONDS: Setting =
+    Setting::whole("LOCKOUT_SECONDS", "LockoutSeconds", &[CREATE, VERIFY], 3600, 60, 86_400);
 /// The SMS pumping breaker per destination prefix: create judges and pauses; verify counts a
 /// correct answer in the window's bucket (it reads whether the breaker is on, and the window).
 pub const PUMPING_BREAKER_MIN_SENDS: Setting =
@@ -182,6 +188,12 @@ pub const PUMPING_BREAKER_WINDOW_SECONDS: Setting = Setting::whole(
 );
 pub const PREFIX_SMS_BUDGET: Setting =
     Setting::whole("PREFIX_SMS_BUDGET", "PrefixSmsBudget", &[CREATE, VERIFY], 0, 0, 10_000_000);
+/// The pool's ceiling: SMS per clock hour to every number, and to never-signed-in numbers (their
+/// share); 0 turns either off. Sized for normal traffic: see the pumping docs.
+pub const POOL_SMS_PER_HOUR: Setting =
+    Setting::whole("POOL_SMS_PER_HOUR", "PoolSmsPerHour", &[CREATE], 1_000, 0, 10_000_000);
+pub const POOL_SMS_PER_HOUR_NEW_NUMBERS: Setting =
+    Setting::whole("POOL_SMS_PER_HOUR_NEW_NUMBERS", "PoolSmsPerHourNewNumbers", &[CREATE], 200, 0, 10_000_000);
 pub const SMS_MAX_PRICE_USD: Setting = Setting::text("SMS_MAX_PRICE_USD", "SmsMaxPriceUsd", &[CREATE]);
 pub const SMS_MESSAGE_BY_LOCALE: Setting = Setting::text("SMS_MESSAGE_BY_LOCALE", "SmsMessageByLocale", &[CREATE]);
 /// Every trigger writes metrics.
@@ -190,7 +202,7 @@ pub const METRICS_NAMESPACE: Setting =
 
 /// Every variable the functions read. A new one goes here, into the parser below, and into
 /// `template.yaml` (a parameter, and the `Environment` of exactly the functions in `read_by`).
-pub const SETTINGS: [Setting; 26] = [
+pub const SETTINGS: [Setting; 29] = [
     OTP_LENGTH,
     OTP_TTL_SECONDS,
     MAX_ATTEMPTS,
@@ -204,6 +216,7 @@ pub const SETTINGS: [Setting; 26] = [
     WEBOTP_DOMAIN,
     TEST_PHONE_NUMBERS,
     AUTO_VERIFY_PHONE,
+    SIGN_UP_ATTRIBUTES,
     SEND_LIMIT_TABLE,
     MAX_SMS_PER_NUMBER_PER_HOUR,
     MAX_SMS_PER_NUMBER_PER_DAY,
@@ -214,6 +227,8 @@ pub const SETTINGS: [Setting; 26] = [
     PUMPING_BREAKER_PAUSE_SECONDS,
     PUMPING_BREAKER_WINDOW_SECONDS,
     PREFIX_SMS_BUDGET,
+    POOL_SMS_PER_HOUR,
+    POOL_SMS_PER_HOUR_NEW_NUMBERS,
     SMS_MAX_PRICE_USD,
     SMS_MESSAGE_BY_LOCALE,
     METRICS_NAMESPACE,
@@ -245,6 +260,8 @@ pub struct Config {
     pub test_numbers: TestNumbers,
     /// Whether pre-sign-up marks `phone_number_verified` (`AUTO_VERIFY_PHONE`).
     pub auto_verify_phone: bool,
+    /// The attributes a sign-up may carry besides `phone_number` (`SIGN_UP_ATTRIBUTES`).
+    pub sign_up_attributes: SignUpAttributes,
     /// The DynamoDB table that counts SMS per number across sign-ins (`SEND_LIMIT_TABLE`);
     /// `None` turns the per-number limit off.
     pub send_limit_table: Option<String>,
@@ -256,6 +273,9 @@ pub struct Config {
     /// The SMS pumping breaker and budget per destination prefix (`PUMPING_BREAKER_*`,
     /// `PREFIX_SMS_BUDGET`). Kept in `SEND_LIMIT_TABLE` too.
     pub breaker: BreakerPolicy,
+    /// The pool's SMS ceiling per hour (`POOL_SMS_PER_HOUR`, `POOL_SMS_PER_HOUR_NEW_NUMBERS`). Kept
+    /// in `SEND_LIMIT_TABLE` too.
+    pub pool_ceiling: PoolCeiling,
     /// CloudWatch namespace of the embedded metrics (`METRICS_NAMESPACE`).
     pub metrics_namespace: String,
     /// What was adjusted so the function could start; logged at start-up.
@@ -291,6 +311,61 @@ impl TestNumbers {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The length of the shortest test code, if any is configured.
+    pub fn shortest_code(&self) -> Option<usize> {
+        self.0.values().map(Code::len).min()
+    }
+}
+
+/// The shortest code a test number may have. Test numbers get no SMS, so only the lock bounds
+/// guessing their fixed code: at the defaults (10 wrong answers, then an hour's lock) some 87,600
+/// guesses a year, which find an 8-digit code with a chance under 0.1% ([`guessing_chance`]).
+pub const TEST_CODE_MIN_LENGTH: usize = 8;
+
+/// The chance that `guesses_a_year` guesses find a code of `length` digits.
+pub fn guessing_chance(guesses_a_year: f64, length: usize) -> f64 {
+    (guesses_a_year / 10f64.powi(length as i32)).min(1.0)
+}
+
+/// Wrong answers a lock lets through in a year for one number: `max_failed_answers` each time
+/// a lock of `lockout_seconds` ends.
+pub fn guesses_a_year(lockout: &LockoutPolicy) -> f64 {
+    const YEAR: f64 = 365.0 * 86_400.0;
+    f64::from(lockout.max_failed_answers) * YEAR / lockout.lockout_seconds.max(1) as f64
+}
+
+/// The attributes a self-service sign-up (`PreSignUp_SignUp`) may carry besides `phone_number`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignUpAttributes(Vec<String>);
+
+impl SignUpAttributes {
+    /// What `SIGN_UP_ATTRIBUTES` is when it is not set.
+    pub const DEFAULT: &str = "locale";
+
+    /// Reads a comma-separated list of attribute names: standard ones (lower case and `_`) or
+    /// `custom:` ones; never a `*_verified` flag, and `phone_number` is always allowed anyway.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut names = Vec::new();
+        for name in raw.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let standard = (1..=32).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+            let custom = name.strip_prefix("custom:").is_some_and(|rest| {
+                (1..=20).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-".contains(&b))
+            });
+            if !(standard || custom) || name.ends_with("_verified") {
+                return Err(format!(
+                    "a comma-separated list of attribute names such as locale,name or custom:plan (no *_verified flag); {name:?} is not one"
+                ));
+            }
+            names.push(name.to_owned());
+        }
+        Ok(Self(names))
+    }
+
+    /// Whether a sign-up may carry `attribute`.
+    pub fn allows(&self, attribute: &str) -> bool {
+        attribute == "phone_number" || self.0.iter().any(|a| a == attribute)
     }
 }
 
@@ -414,7 +489,7 @@ impl Config {
 
         let test_numbers = match get(&TEST_PHONE_NUMBERS) {
             None => TestNumbers::default(),
-            Some(raw) => parse_test_numbers(&raw, otp_length, &mut warnings)?,
+            Some(raw) => parse_test_numbers(&raw, &mut warnings)?,
         };
 
         let auto_verify_phone = match get(&AUTO_VERIFY_PHONE).as_deref().map(str::trim) {
@@ -422,6 +497,10 @@ impl Config {
             Some(v) if v.eq_ignore_ascii_case("true") => true,
             Some(v) if v.eq_ignore_ascii_case("false") => false,
             Some(v) => return Err(invalid(AUTO_VERIFY_PHONE.var, v, "true or false")),
+        };
+        let sign_up_attributes = {
+            let raw = get(&SIGN_UP_ATTRIBUTES).unwrap_or_else(|| SignUpAttributes::DEFAULT.to_owned());
+            SignUpAttributes::parse(&raw).map_err(|expected| invalid(SIGN_UP_ATTRIBUTES.var, &raw, expected))?
         };
 
         let send_limit_table = match get(&SEND_LIMIT_TABLE) {
@@ -457,6 +536,21 @@ impl Config {
 
         let max_failed_answers = whole(&get, &MAX_FAILED_ANSWERS_PER_NUMBER)? as u32;
         let lockout_seconds = whole(&get, &LOCKOUT_SECONDS)?;
+        let lockout = LockoutPolicy { max_failed_answers, lockout_seconds };
+        if let Some(shortest) = test_numbers.shortest_code() {
+            let chance = guessing_chance(guesses_a_year(&lockout), shortest);
+            if chance >= 0.001 {
+                warnings.push(ConfigWarning {
+                    var: TEST_PHONE_NUMBERS.var,
+                    message: format!(
+                        "with {}={max_failed_answers} and {}={lockout_seconds}, a {shortest}-digit test code can be guessed within a year with a chance of {:.2}%; use longer codes or a longer lockout",
+                        MAX_FAILED_ANSWERS_PER_NUMBER.var,
+                        LOCKOUT_SECONDS.var,
+                        chance * 100.0
+                    ),
+                });
+            }
+        }
 
         let breaker = BreakerPolicy {
             min_sends: whole(&get, &PUMPING_BREAKER_MIN_SENDS)? as u32,
@@ -464,6 +558,10 @@ impl Config {
             pause_seconds: whole(&get, &PUMPING_BREAKER_PAUSE_SECONDS)?,
             window_seconds: whole(&get, &PUMPING_BREAKER_WINDOW_SECONDS)?,
             budget_per_window: whole(&get, &PREFIX_SMS_BUDGET)? as u32,
+        };
+        let pool_ceiling = PoolCeiling {
+            per_hour: whole(&get, &POOL_SMS_PER_HOUR)? as u32,
+            new_numbers_per_hour: whole(&get, &POOL_SMS_PER_HOUR_NEW_NUMBERS)? as u32,
         };
 
         let metrics_namespace = match get(&METRICS_NAMESPACE) {
@@ -496,10 +594,12 @@ impl Config {
             sms: SmsSettings { templates, app_name, sender_id, origination_number, webotp_domain, max_price_usd },
             test_numbers,
             auto_verify_phone,
+            sign_up_attributes,
             send_limit_table,
             per_number: PerNumberLimits { per_hour, per_day },
-            lockout: LockoutPolicy { max_failed_answers, lockout_seconds },
+            lockout,
             breaker,
+            pool_ceiling,
             metrics_namespace,
             warnings,
         })
@@ -535,17 +635,14 @@ fn whole(get: &impl Fn(&Setting) -> Option<String>, setting: &Setting) -> Result
     }
 }
 
-/// Parses `+15555550100=123456,+15555550101=654321`. Errors name the entry by position and
-/// mask it: the variable may hold real numbers, and the error ends up in the logs.
+/// Parses `+15555550100=12345678,+15555550101=87654321`. Errors name the entry by position and
+/// mask it: the variable may hold real numbers, and the error ends up in the logs. Codes have
+/// [`TEST_CODE_MIN_LENGTH`] digits or more, whatever `OTP_LENGTH` is (the challenge shows the
+/// code's own length).
 ///
-/// Two things the template's pattern cannot refuse are accepted with a warning: a code whose
-/// length is not `OTP_LENGTH` (the number still never gets an SMS, and its code still works;
-/// the challenge shows the code's own length), and a number listed twice (the first entry wins).
-fn parse_test_numbers(
-    raw: &str,
-    otp_length: usize,
-    warnings: &mut Vec<ConfigWarning>,
-) -> Result<TestNumbers, ConfigError> {
+/// A number listed twice, which the template's pattern cannot refuse, is accepted with a
+/// warning (the first entry wins).
+fn parse_test_numbers(raw: &str, warnings: &mut Vec<ConfigWarning>) -> Result<TestNumbers, ConfigError> {
     let mut numbers = HashMap::new();
     for (index, entry) in raw.split(',').map(str::trim).filter(|e| !e.is_empty()).enumerate() {
         // The masked number only: the mask keeps the last four characters, which after the
@@ -555,23 +652,14 @@ fn parse_test_numbers(
         let bad = |why: &str| ConfigError {
             var: TEST_PHONE_NUMBERS.var,
             value: name(),
-            expected: format!("a comma-separated list of phone=code pairs like +15555550100=123456; {why}"),
+            expected: format!("a comma-separated list of phone=code pairs like +15555550100=12345678; {why}"),
         };
         let (phone, code) = entry.split_once('=').ok_or_else(|| bad("the entry has no `=`"))?;
         let phone = PhoneNumber::parse(phone.trim()).map_err(|_| bad("the number is not E.164"))?;
         let code = Code::parse(code.trim())
-            .map_err(|_| bad(&format!("the code must be {} to {} digits", code::MIN_LENGTH, code::MAX_LENGTH)))?;
-        if code.len() != otp_length {
-            warnings.push(ConfigWarning {
-                var: TEST_PHONE_NUMBERS.var,
-                message: format!(
-                    "{}: its code has {} digits, {} is {otp_length}; it is kept as it is",
-                    name(),
-                    code.len(),
-                    OTP_LENGTH.var
-                ),
-            });
-        }
+            .ok()
+            .filter(|c| c.len() >= TEST_CODE_MIN_LENGTH)
+            .ok_or_else(|| bad(&format!("the code must be {TEST_CODE_MIN_LENGTH} to {} digits", code::MAX_LENGTH)))?;
         match numbers.entry(phone) {
             Entry::Vacant(slot) => {
                 slot.insert(code);
@@ -749,34 +837,35 @@ mod tests {
     }
 
     #[test]
-    fn test_numbers_parse_and_must_match_the_code_length() {
-        let c = parse(&[("TEST_PHONE_NUMBERS", "+15555550100=123456, +15555550101=000001")]).unwrap();
+    fn test_numbers_parse_with_codes_of_eight_digits_or_more() {
+        let c = parse(&[("TEST_PHONE_NUMBERS", "+15555550100=12345678, +15555550101=0000000001")]).unwrap();
         let n = PhoneNumber::parse("+15555550101").unwrap();
-        assert_eq!(c.test_numbers.code_for(&n).map(Code::expose), Some("000001"));
+        assert_eq!(c.test_numbers.code_for(&n).map(Code::expose), Some("0000000001"));
         assert_eq!(c.test_numbers.len(), 2);
+        assert_eq!(c.test_numbers.shortest_code(), Some(8));
 
-        for bad in ["+447700900123", "+447700900123=123", "447700900123=123456", "+447700900123=12345678901"] {
+        for bad in [
+            "+447700900123",
+            "+447700900123=123",
+            "+447700900123=1234567",
+            "447700900123=12345678",
+            "+447700900123=12345678901",
+        ] {
             let err = parse(&[("TEST_PHONE_NUMBERS", bad)]).unwrap_err();
             assert_eq!(err.var, "TEST_PHONE_NUMBERS");
             assert!(!err.to_string().contains("7700900123"), "error leaks the number: {err}");
         }
-        let c = parse(&[("OTP_LENGTH", "4"), ("TEST_PHONE_NUMBERS", "+15555550100=1234")]).unwrap();
+        // A code longer than OTP_LENGTH is the rule, not a warning.
+        let c = parse(&[("OTP_LENGTH", "4"), ("TEST_PHONE_NUMBERS", "+15555550100=12345678")]).unwrap();
         assert!(c.warnings.is_empty());
     }
 
     #[test]
     fn test_numbers_the_template_cannot_refuse_start_with_a_warning() {
-        // A code of another length than OTP_LENGTH: kept, the number still never gets an SMS.
-        let c = parse(&[("TEST_PHONE_NUMBERS", "+447700900123=1234")]).unwrap();
         let n = PhoneNumber::parse("+447700900123").unwrap();
-        assert_eq!(c.test_numbers.code_for(&n).map(Code::expose), Some("1234"));
-        assert_eq!(c.warnings.len(), 1);
-        let shown = c.warnings[0].to_string();
-        assert!(shown.contains("4 digits, OTP_LENGTH is 6") && !shown.contains("7700900123"), "{shown}");
-        assert!(!shown.contains("1234"), "the warning shows the test code: {shown}");
         // A number listed twice: the first entry wins.
-        let c = parse(&[("TEST_PHONE_NUMBERS", "+447700900123=123456,+447700900123=654321")]).unwrap();
-        assert_eq!(c.test_numbers.code_for(&n).map(Code::expose), Some("123456"));
+        let c = parse(&[("TEST_PHONE_NUMBERS", "+447700900123=12345678,+447700900123=87654321")]).unwrap();
+        assert_eq!(c.test_numbers.code_for(&n).map(Code::expose), Some("12345678"));
         assert_eq!(c.test_numbers.len(), 1);
         assert!(c.warnings[0].to_string().contains("entry 2") && !c.warnings[0].to_string().contains("7700900123"));
     }
@@ -808,7 +897,7 @@ mod tests {
         assert!(Trigger::ALL.iter().all(|t| t.reads("METRICS_NAMESPACE")));
         assert_eq!(
             Trigger::PreSignUp.variables().collect::<Vec<_>>(),
-            ["ALLOWED_COUNTRY_CODES", "AUTO_VERIFY_PHONE", "METRICS_NAMESPACE"]
+            ["ALLOWED_COUNTRY_CODES", "AUTO_VERIFY_PHONE", "SIGN_UP_ATTRIBUTES", "METRICS_NAMESPACE"]
         );
     }
 
@@ -825,8 +914,8 @@ mod tests {
 
     #[test]
     fn debug_output_hides_test_codes() {
-        let c = parse(&[("TEST_PHONE_NUMBERS", "+15555550100=123456")]).unwrap();
+        let c = parse(&[("TEST_PHONE_NUMBERS", "+15555550100=12345678")]).unwrap();
         let shown = format!("{c:?}");
-        assert!(!shown.contains("123456") && !shown.contains("5555550100"), "{shown}");
+        assert!(!shown.contains("12345678") && !shown.contains("5555550100"), "{shown}");
     }
 }

@@ -2,7 +2,7 @@
 //! clock, and one metrics line per invocation.
 
 use std::io::Write;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -13,6 +13,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::prelude::*;
 
 use crate::config::{Config, ConfigError, Trigger};
+use crate::invocation::Invocation;
 use crate::metrics::{self, Metrics};
 use crate::triggers::{self, TriggerError};
 
@@ -115,6 +116,15 @@ pub fn log_sms_segments(config: &Config) {
 /// look fresh but never valid past its expiry).
 pub fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// The invocation Lambda hands the function: now, and its deadline (`context.deadline`,
+/// milliseconds since the epoch), which with Cognito's own limit gives the one deadline every
+/// call of the handler keeps ([`Invocation`]).
+pub fn invocation(context: &lambda_runtime::Context) -> Invocation {
+    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64);
+    let left = Duration::from_millis(context.deadline.saturating_sub(now_ms));
+    Invocation::starting(unix_now(), Some(left))
 }
 
 /// Runs a synchronous trigger on a raw event and writes what it counted (see [`emit_metrics`]).

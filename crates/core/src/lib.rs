@@ -4,10 +4,12 @@
 //!   round it keeps in Cognito's `challengeMetadata` ([`challenge::state`]).
 //! - [`code`], [`phone`] (and its [`calling_codes`]), [`message`]: the values it works with.
 //! - [`config`]: environment variables, parsed and checked once.
+//! - [`invocation`]: one invocation's time, and the one deadline it answers Cognito by.
 //! - [`sms`]: the SMS sender trait, and Amazon SNS (feature `aws`).
 //! - [`send_limit`]: SMS per phone number across sign-ins, in DynamoDB (feature `aws`).
 //! - [`lockout`]: wrong answers per phone number across sign-ins, and the lock they lead to.
-//! - [`pumping`]: SMS pumping defences, a conversion breaker and a budget per destination prefix.
+//! - [`pumping`]: SMS pumping defences: a conversion breaker per destination prefix and per
+//!   region ([`regions`]), a budget per prefix, and a ceiling for the whole pool.
 //! - [`metrics`]: CloudWatch embedded-metric lines of what each invocation did.
 //! - [`triggers`]: Cognito's four events in, responses out.
 //! - `testkit` (feature `test-util`): the fakes, event builders and fail-closed oracles every
@@ -21,12 +23,14 @@ pub mod calling_codes;
 pub mod challenge;
 pub mod code;
 pub mod config;
+pub mod invocation;
 pub mod lambda;
 pub mod lockout;
 pub mod message;
 pub mod metrics;
 pub mod phone;
 pub mod pumping;
+pub mod regions;
 pub mod send_limit;
 pub mod sms;
 #[cfg(any(test, feature = "test-util"))]

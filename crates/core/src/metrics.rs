@@ -39,10 +39,23 @@ pub enum Metric {
     PrefixPaused,
     /// A send withheld because its prefix is paused or had its budget (create).
     SendRefusedByPrefix,
+    /// The pumping breaker paused a region (a country or territory) for never-signed-in numbers
+    /// (create).
+    RegionPaused,
+    /// A send withheld because its region is paused (create).
+    SendRefusedByRegion,
+    /// A send withheld because the pool's SMS ceiling for the hour is reached (create).
+    PoolCeilingReached,
+    /// A call for a round already being created (Cognito's retry): no second SMS (create).
+    RetryNotResent,
+    /// The same answer to the same round again (Cognito's retry): not counted twice (verify).
+    AnswerRepeated,
+    /// A sign-up refused for an attribute outside `SIGN_UP_ATTRIBUTES` (pre-sign-up).
+    SignUpAttributeRefused,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 13] = [
+    pub const ALL: [Metric; 19] = [
         Metric::SmsSent,
         Metric::SmsFailed,
         Metric::AnswerCorrect,
@@ -56,6 +69,12 @@ impl Metric {
         Metric::RefusedWhileLocked,
         Metric::PrefixPaused,
         Metric::SendRefusedByPrefix,
+        Metric::RegionPaused,
+        Metric::SendRefusedByRegion,
+        Metric::PoolCeilingReached,
+        Metric::RetryNotResent,
+        Metric::AnswerRepeated,
+        Metric::SignUpAttributeRefused,
     ];
 
     pub fn name(self) -> &'static str {
@@ -73,6 +92,12 @@ impl Metric {
             Self::RefusedWhileLocked => "RefusedWhileLocked",
             Self::PrefixPaused => "PrefixPaused",
             Self::SendRefusedByPrefix => "SendRefusedByPrefix",
+            Self::RegionPaused => "RegionPaused",
+            Self::SendRefusedByRegion => "SendRefusedByRegion",
+            Self::PoolCeilingReached => "PoolCeilingReached",
+            Self::RetryNotResent => "RetryNotResent",
+            Self::AnswerRepeated => "AnswerRepeated",
+            Self::SignUpAttributeRefused => "SignUpAttributeRefused",
         }
     }
 }

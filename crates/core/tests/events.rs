@@ -11,9 +11,11 @@
 //!   "lockout": "locked",                  // create, verify: the event's number is locked, or the
 //!                                         //   store is "unavailable" (optional; default: open)
 //!   "failuresAfter": 1,                   // verify: the number's wrong answers in a row after
-//!   "prefix": {"sends": 19, "correct": 0, "pausedFor": 0},
+//!   "prefix": {"sends": 19, "correct": 0, "pausedFor": 0, "budgetTaken": 0},
 //!                                         // create, verify: the event's destination prefix
-//!                                         //   before (optional; default: nothing counted)
+//!                                         //   before: its breaker counts, pause, and the SMS of
+//!                                         //   its budget already taken in this window
+//!                                         //   (optional; default: nothing counted)
 //!   "prefixAfter": {"sends": 20, "correct": 0, "paused": true},
 //!                                         // create, verify: ... and after (optional)
 //!   "sms": 1,                             // create: how many SMS go out
@@ -34,15 +36,16 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 use sms_otp_core::Config;
+use sms_otp_core::invocation::Invocation;
 use sms_otp_core::metrics::{Metric, Metrics};
 use sms_otp_core::phone::PhoneNumber;
-use sms_otp_core::pumping::{Prefix, PrefixLedger};
+use sms_otp_core::pumping::{Area, Prefix, PumpingLedger};
 use sms_otp_core::send_limit::{LimitError, PerNumberLimits};
 use sms_otp_core::sms::SendError;
 use sms_otp_core::testkit::block_on;
 use sms_otp_core::testkit::expected::subset;
 use sms_otp_core::testkit::lockout::InMemoryLockout;
-use sms_otp_core::testkit::pumping::InMemoryPrefixLedger;
+use sms_otp_core::testkit::pumping::InMemoryPumpingLedger;
 use sms_otp_core::testkit::send_limit::InMemoryLimiter;
 use sms_otp_core::testkit::sms::{RecordingSender, SentSms};
 use sms_otp_core::triggers::create::CreateContext;
@@ -87,6 +90,9 @@ struct PrefixCounts {
     /// After: whether the prefix is paused at `now`.
     #[serde(default)]
     paused: bool,
+    /// Before: SMS of the prefix's budget already taken in the window of `now`.
+    #[serde(default)]
+    budget_taken: u32,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -144,9 +150,9 @@ fn ledger(config: &Config, exp: &Expectation, event: &Value) -> InMemoryLockout 
 }
 
 /// The prefix store an expectation asks for, and the event's prefix.
-fn prefixes(config: &Config, exp: &Expectation, event: &Value) -> (InMemoryPrefixLedger, Option<Prefix>) {
-    let ledger = InMemoryPrefixLedger::new(config.breaker);
-    let prefix = number_of(event).map(|n| Prefix::of(&n));
+fn prefixes(config: &Config, exp: &Expectation, event: &Value) -> (InMemoryPumpingLedger, Option<Area>) {
+    let ledger = InMemoryPumpingLedger::with_ceiling(config.breaker, config.pool_ceiling);
+    let prefix = number_of(event).map(|n| Area::Prefix(Prefix::of(&n)));
     if let (Some(before), Some(prefix)) = (exp.prefix, &prefix) {
         block_on(async {
             for _ in 0..before.sends {
@@ -158,19 +164,25 @@ fn prefixes(config: &Config, exp: &Expectation, event: &Value) -> (InMemoryPrefi
             if before.paused_for > 0 {
                 ledger.pause(prefix, exp.now, exp.now + before.paused_for).await.expect("paused");
             }
+            if let Area::Prefix(p) = prefix {
+                for _ in 0..before.budget_taken {
+                    ledger.take_prefix_budget(p, exp.now).await.expect("taken");
+                }
+            }
         });
     }
     (ledger, prefix)
 }
 
 /// What the prefix store holds for `prefix` at `now`, in an expectation's terms.
-fn prefix_counts(ledger: &InMemoryPrefixLedger, prefix: &Prefix, now: u64) -> PrefixCounts {
+fn prefix_counts(ledger: &InMemoryPumpingLedger, prefix: &Area, now: u64) -> PrefixCounts {
     let state = block_on(ledger.state(prefix, now)).expect("a state");
     PrefixCounts {
         sends: state.window.sends,
         correct: state.window.correct,
         paused_for: 0,
         paused: state.paused_until > now,
+        budget_taken: 0,
     }
 }
 
@@ -191,7 +203,9 @@ fn run(trigger: &str, event: Value, exp: &Expectation) -> Outcome {
         "verify-auth-challenge" => {
             let result = match from_json(event) {
                 Err(e) => Err(e.to_string()),
-                Ok(e) => respond(block_on(verify::handle(e, &config, &ledger, &prefix_ledger, exp.now, m))),
+                Ok(e) => {
+                    respond(block_on(verify::handle(e, &config, &ledger, &prefix_ledger, &Invocation::at(exp.now), m)))
+                }
             };
             failures_after = number.map(|n| ledger.failures(&n));
             prefix_after = prefix.as_ref().map(|p| prefix_counts(&prefix_ledger, p, exp.now));
@@ -216,10 +230,10 @@ fn run(trigger: &str, event: Value, exp: &Expectation) -> Outcome {
                 .with_breaker(prefix_ledger);
             let result = match from_json(event) {
                 Err(e) => Err(e.to_string()),
-                Ok(e) => respond(block_on(create::handle(e, &ctx, exp.now, m))),
+                Ok(e) => respond(block_on(create::handle(e, &ctx, &Invocation::at(exp.now), m))),
             };
             sms = ctx.sender.sent();
-            prefix_after = prefix.as_ref().map(|p| prefix_counts(&ctx.prefixes, p, exp.now));
+            prefix_after = prefix.as_ref().map(|p| prefix_counts(&ctx.pumping, p, exp.now));
             result
         }
         other => panic!("events/{other}: no trigger of that name"),
@@ -289,7 +303,7 @@ fn check_create(outcome: &Outcome, exp: &Expectation, errors: &mut Vec<String>) 
     if (delivered && !may_be_delivered) || (!outcome.sms.is_empty() && !delivered) {
         errors.push(format!("delivered={delivered} but {} SMS went out ({metadata})", outcome.sms.len()));
     }
-    if !metadata.ends_with(if delivered { ":1" } else { ":0" }) {
+    if !metadata.ends_with(if delivered { ":1" } else { ":0" }) && !metadata.ends_with(":u") {
         errors.push(format!("the private parameters say delivered={delivered}, the metadata {metadata}"));
     }
     let public = response["publicChallengeParameters"].to_string();

@@ -14,6 +14,7 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use sms_otp_core::Config;
 use sms_otp_core::challenge::ChallengeState;
+use sms_otp_core::invocation::Invocation;
 use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metrics::Metrics;
 use sms_otp_core::phone::PhoneNumber;
@@ -82,7 +83,14 @@ fn round_of_ours() -> impl Strategy<Value = Value> {
 fn verify_default(event: Value) -> Result<bool, sms_otp_core::triggers::TriggerError> {
     from_json(event)
         .and_then(|e| {
-            block_on(verify::handle(e, &Config::default(), &NoLockout, &NoBreaker, NOW, &mut Metrics::default()))
+            block_on(verify::handle(
+                e,
+                &Config::default(),
+                &NoLockout,
+                &NoBreaker,
+                &Invocation::at(NOW),
+                &mut Metrics::default(),
+            ))
         })
         .map(|out| out.response.answer_correct)
 }
@@ -109,7 +117,9 @@ fn header(trigger: &str) -> Value {
 fn create_round<A: AnswerLedger>(event: Value, ledger: A) -> (Option<Value>, Vec<SentSms>) {
     let ctx =
         CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::ZERO).with_lockout(ledger);
-    let out = from_json(event).ok().and_then(|e| block_on(create::handle(e, &ctx, NOW, &mut Metrics::default())).ok());
+    let out = from_json(event)
+        .ok()
+        .and_then(|e| block_on(create::handle(e, &ctx, &Invocation::at(NOW), &mut Metrics::default())).ok());
     (out.map(|out| serde_json::to_value(out).expect("events serialize")["response"].take()), ctx.sender.sent())
 }
 
@@ -121,7 +131,16 @@ fn check_round(request: &Value, response: &Value, sms: &[SentSms]) -> Result<Cha
 /// Verify's answer to `answer` for the round create made for `request`, with `ledger`.
 fn verify_with<A: AnswerLedger>(request: &Value, response: &Value, answer: &str, ledger: &A) -> bool {
     from_json(answer_to("+15555550100", request, response, answer))
-        .and_then(|e| block_on(verify::handle(e, &Config::default(), ledger, &NoBreaker, NOW, &mut Metrics::default())))
+        .and_then(|e| {
+            block_on(verify::handle(
+                e,
+                &Config::default(),
+                ledger,
+                &NoBreaker,
+                &Invocation::at(NOW),
+                &mut Metrics::default(),
+            ))
+        })
         .is_ok_and(|out| out.response.answer_correct)
 }
 
@@ -272,7 +291,7 @@ proptest! {
                 prop_assert!(verify_answer(&request, &response, code), "verify refused the code just sent");
             }
             // The one rule: a round whose code was not delivered is never won, by any answer.
-            if !state.delivered {
+            if !state.is_delivered() {
                 for answer in [code, wrong.as_str(), ""] {
                     prop_assert!(!verify_answer(&request, &response, answer), "undelivered round won by {answer:?}");
                 }

@@ -46,6 +46,7 @@ const TEMPLATE_ONLY: &[&str] = &[
     "NumberLocksAlarmThreshold",
     "WrongAnswersPerHourAlarmThreshold",
     "PrefixPausesAlarmThreshold",
+    "PoolCeilingAlarmThreshold",
     "WafRateLimitPer5Minutes", // the pool's WAF web ACL
 ];
 
@@ -202,12 +203,20 @@ fn edges(parameter: &str) -> Option<Vec<String>> {
         }
         "TestPhoneNumbers" => vec![
             "".into(),
-            "+12345678=1234".into(),
+            "+12345678=12345678".into(),
             "+999999999999999=0123456789".into(),
-            // A code of another length than OtpLength, and a number listed twice: both start.
-            "+15555550100=1234".into(),
-            "+15555550100=123456,+15555550100=654321".into(),
-            (0..50).map(|i| format!("+1555555{i:04}=123456")).collect::<Vec<_>>().join(","),
+            // A number listed twice: starts, with a warning.
+            "+15555550100=12345678,+15555550100=87654321".into(),
+            (0..50).map(|i| format!("+1555555{i:04}=12345678")).collect::<Vec<_>>().join(","),
+        ],
+        "SignUpAttributes" => vec![
+            "".into(),
+            "locale".into(),
+            "locale,name,email".into(),
+            "custom:plan".into(),
+            format!("custom:{}", r("x", 20)),
+            r("a", 32),
+            "zoneinfo,custom:A-1_b,given_name".into(),
         ],
         "AutoVerifyPhone" => vec!["true".into(), "false".into()],
         "MetricsNamespace" => vec!["a".into(), r("a", 255), "Acme/Sign-in #1:x_y.z".into(), "A W S/x".into()],
@@ -466,6 +475,14 @@ fn values_the_parser_refuses_are_refused_by_the_template() {
         ("SmsMessageByLocale", r#"{"f": "{code}"}"#),
         ("SmsMessageByLocale", r#"{"fr": "{code}",}"#),
         ("SmsMessageByLocale", "{\"fr\": \"{code}\"}\u{b}"),
+        ("TestPhoneNumbers", "+15555550100=123456"),
+        ("TestPhoneNumbers", "+15555550100=1234567"),
+        ("SignUpAttributes", "phone_number_verified"),
+        ("SignUpAttributes", "locale,email_verified"),
+        ("SignUpAttributes", "Locale"),
+        ("SignUpAttributes", "locale, name"),
+        ("SignUpAttributes", "custom:"),
+        ("PoolSmsPerHour", "1.5"),
     ] {
         let c = Constraints::of(name, &parameters(&t)[name]);
         assert!(!c.accepts(value), "{name}={value:?} is still accepted by the template");
@@ -474,7 +491,7 @@ fn values_the_parser_refuses_are_refused_by_the_template() {
 
 /// Every trigger starts with all its parameters at their lowest or highest edge at once, and
 /// with random mixes of accepted values: the combinations (an hourly SMS limit above the daily
-/// one, a test number's code of another length than OtpLength) start with a warning.
+/// one, test codes guessable under a short lock) start with a warning.
 #[test]
 fn every_combination_of_accepted_values_starts_every_function() {
     let t = template();
@@ -511,12 +528,14 @@ fn every_combination_of_accepted_values_starts_every_function() {
             }
         }
     }
-    // The two combinations the template cannot refuse: adjusted, with a warning.
+    // The two combinations the template cannot refuse start, with a warning: an hourly limit
+    // above the daily one (adjusted), and test codes guessable within a year under a short lock.
     let vars = BTreeMap::from([
         ("MAX_SMS_PER_NUMBER_PER_HOUR", "100".to_owned()),
         ("MAX_SMS_PER_NUMBER_PER_DAY", "1".to_owned()),
         ("OTP_LENGTH", "4".to_owned()),
-        ("TEST_PHONE_NUMBERS", "+15555550100=0123456789".to_owned()),
+        ("TEST_PHONE_NUMBERS", "+15555550100=12345678".to_owned()),
+        ("LOCKOUT_SECONDS", "60".to_owned()),
     ]);
     let c = start(Trigger::CreateAuthChallenge, &vars).expect("create starts");
     assert_eq!((c.per_number.per_hour, c.per_number.per_day), (1, 1));
@@ -560,6 +579,12 @@ fn alarms_publish_to_a_topic_cloudwatch_can_use() {
     let actions: Vec<&str> =
         cloudwatch["Action"].as_array().expect("actions").iter().filter_map(Value::as_str).collect();
     assert!(actions.contains(&"kms:Decrypt") && actions.contains(&"kms:GenerateDataKey*"), "{actions:?}");
+    // ... for this account's alarms only (the emulator ignores key policies, so this is the test).
+    assert_eq!(
+        cloudwatch["Condition"],
+        serde_json::json!({"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}),
+        "the CloudWatch statement names the account it serves"
+    );
     // Every alarm notifies that topic.
     for (id, res) in r.iter().filter(|(_, v)| v["Type"] == "AWS::CloudWatch::Alarm") {
         assert_eq!(
@@ -768,4 +793,46 @@ fn users_cannot_write_their_phone_number() {
         client["WriteAttributes"].as_array().expect("WriteAttributes").iter().filter_map(Value::as_str).collect();
     assert!(!writable.is_empty());
     assert!(!writable.iter().any(|a| a.starts_with("phone_number")), "{writable:?}");
+}
+
+/// The password a SignUp carries never reaches the triggers; it is harmless only because no app
+/// client of the pool can sign in with a password.
+#[test]
+fn no_app_client_allows_password_sign_in() {
+    let t = template();
+    let clients: Vec<(&String, &Value)> =
+        resources(&t).iter().filter(|(_, r)| r["Type"] == "AWS::Cognito::UserPoolClient").collect();
+    assert!(!clients.is_empty());
+    for (id, client) in clients {
+        let flows: Vec<&str> = client["Properties"]["ExplicitAuthFlows"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{id}: ExplicitAuthFlows set (its default allows SRP)"))
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        for flow in flows {
+            assert!(
+                ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"].contains(&flow),
+                "{id} allows {flow}: a password chosen at SignUp would become a credential"
+            );
+        }
+    }
+}
+
+/// The web ACL counts the three operations a bot uses, whatever case the client writes them in.
+#[test]
+fn the_web_acl_matches_the_operation_in_any_case() {
+    let t = template();
+    let acl = &resources(&t)["WebAcl"]["Properties"];
+    let statements =
+        acl["Rules"][0]["Statement"]["RateBasedStatement"]["ScopeDownStatement"]["OrStatement"]["Statements"]
+            .as_array()
+            .expect("the operations");
+    assert_eq!(statements.len(), 3);
+    for statement in statements {
+        let m = &statement["ByteMatchStatement"];
+        let target = m["SearchString"].as_str().expect("a target");
+        assert_eq!(target, target.to_lowercase(), "the target is matched lower-cased");
+        assert_eq!(m["TextTransformations"], serde_json::json!([{"Priority": 0, "Type": "LOWERCASE"}]));
+    }
 }

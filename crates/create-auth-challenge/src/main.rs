@@ -8,8 +8,8 @@ use sms_otp_core::config::Trigger;
 use sms_otp_core::lockout::AnswerLedger;
 use sms_otp_core::lockout::dynamodb::DynamoDbLockout;
 use sms_otp_core::metrics::{self, Metrics};
-use sms_otp_core::pumping::PrefixLedger;
-use sms_otp_core::pumping::dynamodb::DynamoDbPrefixLedger;
+use sms_otp_core::pumping::PumpingLedger;
+use sms_otp_core::pumping::dynamodb::DynamoDbPumpingLedger;
 use sms_otp_core::send_limit::SendLimiter;
 use sms_otp_core::send_limit::dynamodb::{DynamoDbLimiter, Table};
 use sms_otp_core::sms::sns::SnsSender;
@@ -29,9 +29,9 @@ async fn main() -> Result<(), Error> {
             let table = Table::new(table);
             let limiter = DynamoDbLimiter::new(table.clone(), config.per_number);
             let ledger = DynamoDbLockout::new(table.clone(), config.lockout);
-            let prefixes = DynamoDbPrefixLedger::new(table, config.breaker);
+            let pumping = DynamoDbPumpingLedger::new(table, config.breaker, config.pool_ceiling);
             let ctx =
-                CreateContext::new(config, sender).with_send_limit(limiter).with_lockout(ledger).with_breaker(prefixes);
+                CreateContext::new(config, sender).with_send_limit(limiter).with_lockout(ledger).with_breaker(pumping);
             serve(&ctx).await
         }
         None => {
@@ -43,14 +43,17 @@ async fn main() -> Result<(), Error> {
     }
 }
 
-async fn serve<L: SendLimiter, A: AnswerLedger, P: PrefixLedger>(
+async fn serve<L: SendLimiter, A: AnswerLedger, P: PumpingLedger>(
     ctx: &CreateContext<SnsSender, L, A, P>,
 ) -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
+        let context = event.context;
         let user_pool_id = metrics::user_pool_id(&event.payload).to_owned();
         let mut counts = Metrics::default();
         let result = match triggers::from_json(event.payload) {
-            Ok(event) => create::handle(event, ctx, lambda::unix_now(), &mut counts).await,
+            // Boxed: the handler's steps nest deep enough to overflow the compiler's type layout
+            // limit inside the runtime's own futures.
+            Ok(event) => Box::pin(create::handle(event, ctx, &lambda::invocation(&context), &mut counts)).await,
             Err(e) => Err(e),
         };
         lambda::emit_metrics(&counts, &ctx.config, &user_pool_id);

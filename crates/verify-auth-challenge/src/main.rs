@@ -1,7 +1,7 @@
 //! Cognito's verify auth challenge response trigger; the rules live in
 //! [`sms_otp_core::triggers::verify`]. Links the AWS SDK for one DynamoDB call per answer: the
-//! wrong-answer count per number across sign-ins ([`sms_otp_core::lockout`]), and a second for a
-//! correct one: its destination prefix's conversion ([`sms_otp_core::pumping`]).
+//! answer record per number across sign-ins ([`sms_otp_core::lockout`]), and, for a number's first
+//! correct answer, two more: its prefix's and region's conversion ([`sms_otp_core::pumping`]).
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
@@ -11,8 +11,8 @@ use sms_otp_core::lambda;
 use sms_otp_core::lockout::dynamodb::DynamoDbLockout;
 use sms_otp_core::lockout::{AnswerLedger, NoLockout};
 use sms_otp_core::metrics::{self, Metrics};
-use sms_otp_core::pumping::dynamodb::DynamoDbPrefixLedger;
-use sms_otp_core::pumping::{NoBreaker, PrefixLedger};
+use sms_otp_core::pumping::dynamodb::DynamoDbPumpingLedger;
+use sms_otp_core::pumping::{NoBreaker, PumpingLedger};
 use sms_otp_core::send_limit::dynamodb::Table;
 use sms_otp_core::triggers::{self, verify};
 
@@ -24,8 +24,8 @@ async fn main() -> Result<(), Error> {
         Some(table) => {
             let table = Table::new(table);
             let ledger = DynamoDbLockout::new(table.clone(), config.lockout);
-            let prefixes = DynamoDbPrefixLedger::new(table, config.breaker);
-            serve(&config, &ledger, &prefixes).await
+            let pumping = DynamoDbPumpingLedger::new(table, config.breaker, config.pool_ceiling);
+            serve(&config, &ledger, &pumping).await
         }
         None => {
             tracing::warn!("SEND_LIMIT_TABLE is not set: wrong answers are not counted across sign-ins (no lockout)");
@@ -34,12 +34,18 @@ async fn main() -> Result<(), Error> {
     }
 }
 
-async fn serve<A: AnswerLedger, P: PrefixLedger>(config: &Config, ledger: &A, prefixes: &P) -> Result<(), Error> {
+async fn serve<A: AnswerLedger, P: PumpingLedger>(config: &Config, ledger: &A, pumping: &P) -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
+        let context = event.context;
         let user_pool_id = metrics::user_pool_id(&event.payload).to_owned();
         let mut counts = Metrics::default();
         let result = match triggers::from_json(event.payload) {
-            Ok(event) => verify::handle(event, config, ledger, prefixes, lambda::unix_now(), &mut counts).await,
+            // Boxed: the handler's calls nest deep enough to overflow the compiler's type layout
+            // limit inside the runtime's own futures.
+            Ok(event) => {
+                Box::pin(verify::handle(event, config, ledger, pumping, &lambda::invocation(&context), &mut counts))
+                    .await
+            }
             Err(e) => Err(e),
         };
         lambda::emit_metrics(&counts, config, &user_pool_id);

@@ -3,8 +3,8 @@
 //! the deployed create function (as the fault tests change its endpoints) and run alone.
 //!
 //! - A bot signs up 30 fresh numbers under one prefix and never answers: the numbers stop getting
-//!   SMS once the breaker trips, while a number under another prefix keeps signing in; the pause
-//!   is in the table, and an operator lifts it by deleting it.
+//!   SMS once the breaker trips (the prefix's, and the country's), while a number elsewhere keeps
+//!   signing in; the pauses are in the table, and an operator lifts them by deleting them.
 //! - What SNS receives: the max price on every SMS, and the text in the user's language.
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -12,8 +12,8 @@ use e2e::{Stack, tokens};
 use rand::TryRng;
 use serde_json::Value;
 use sms_otp_core::phone::PhoneNumber;
-use sms_otp_core::pumping::dynamodb::{PAUSE_DAY, partition_key};
-use sms_otp_core::pumping::{PREFIX_DIGITS, Prefix};
+use sms_otp_core::pumping::dynamodb::PAUSE_DAY;
+use sms_otp_core::pumping::{Area, PREFIX_DIGITS};
 
 /// A fresh UK mobile number under +4479 (07 9xx), a prefix no other test uses.
 fn new_uk_phone() -> String {
@@ -25,12 +25,12 @@ fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("a clock after 1970").as_secs()
 }
 
-async fn pause_record(stack: &Stack, prefix: &Prefix) -> Option<u64> {
+async fn pause_record(stack: &Stack, area: &Area) -> Option<u64> {
     let table = stack.config.send_limit_table.clone().expect("make e2e deploys the per-number table");
     let item = aws_sdk_dynamodb::Client::new(stack.sdk())
         .get_item()
         .table_name(table)
-        .key("phone", AttributeValue::S(partition_key(prefix)))
+        .key("phone", AttributeValue::S(area.key()))
         .key("day", AttributeValue::N(PAUSE_DAY.to_string()))
         .consistent_read(true)
         .send()
@@ -41,12 +41,12 @@ async fn pause_record(stack: &Stack, prefix: &Prefix) -> Option<u64> {
 }
 
 /// What an operator does to lift a pause (README, Operations).
-async fn lift_pause(stack: &Stack, prefix: &Prefix) {
+async fn lift_pause(stack: &Stack, area: &Area) {
     let table = stack.config.send_limit_table.clone().expect("the per-number table");
     aws_sdk_dynamodb::Client::new(stack.sdk())
         .delete_item()
         .table_name(table)
-        .key("phone", AttributeValue::S(partition_key(prefix)))
+        .key("phone", AttributeValue::S(area.key()))
         .key("day", AttributeValue::N(PAUSE_DAY.to_string()))
         .send()
         .await
@@ -60,9 +60,11 @@ async fn thirty_unanswered_numbers_under_one_prefix_trip_the_breaker_and_other_p
     let min_sends = 20;
     stack.set_create_environment(&[("PUMPING_BREAKER_MIN_SENDS", "20")]).await;
     let first = new_uk_phone();
-    let prefix = Prefix::of(&PhoneNumber::parse(&first).expect("a number"));
-    assert_eq!(prefix.as_str().len(), PREFIX_DIGITS + 1);
+    let [prefix, region] = Area::of(&PhoneNumber::parse(&first).expect("a number"));
+    assert!(matches!(&prefix, Area::Prefix(p) if p.as_str().len() == PREFIX_DIGITS + 1));
+    assert_eq!(region.key(), "region:GB");
     lift_pause(&stack, &prefix).await;
+    lift_pause(&stack, &region).await;
 
     // The bot: 30 fresh numbers under +4479, each signed up and sent a code nobody types.
     let mut got_sms = Vec::new();
@@ -85,8 +87,10 @@ async fn thirty_unanswered_numbers_under_one_prefix_trip_the_breaker_and_other_p
     let first_withheld = got_sms.iter().position(|n| *n == 0).expect("the breaker never tripped");
     assert!(got_sms[first_withheld..].iter().all(|n| *n == 0), "an SMS after the trip: {got_sms:?}");
     assert!(sent <= min_sends && sent >= 1, "{sent} SMS to the prefix: {got_sms:?}");
-    let paused_until = pause_record(&stack, &prefix).await.expect("a pause record for the prefix");
-    assert!(paused_until > now() + 1700, "paused for about 30 minutes: {paused_until}");
+    for area in [&prefix, &region] {
+        let paused_until = pause_record(&stack, area).await.unwrap_or_else(|| panic!("a pause record for {area}"));
+        assert!(paused_until > now() + 1700, "{area} paused for about 30 minutes: {paused_until}");
+    }
 
     // Legitimate traffic elsewhere is untouched: a +1555 number signs in.
     let other = Stack::new_phone();
@@ -94,13 +98,15 @@ async fn thirty_unanswered_numbers_under_one_prefix_trip_the_breaker_and_other_p
     let c = stack.start(&other).await;
     tokens(stack.client.answer(&other, &c.session, &stack.latest_code(&other)).await);
 
-    // An operator lifts the pause: the prefix gets its SMS again.
+    // An operator lifts the pauses: the prefix gets its SMS again.
     lift_pause(&stack, &prefix).await;
+    lift_pause(&stack, &region).await;
     let again = new_uk_phone();
     stack.sign_up(&again).await;
     stack.start(&again).await;
-    assert_eq!(stack.sms(&again).len(), 1, "after the pause was lifted");
+    assert_eq!(stack.sms(&again).len(), 1, "after the pauses were lifted");
     lift_pause(&stack, &prefix).await;
+    lift_pause(&stack, &region).await;
     stack.set_create_environment(&[]).await;
 }
 

@@ -1,11 +1,20 @@
 //! Create's decision, pure: who a round's code goes to, and whether it goes out.
 //!
 //! A round's code goes to a [`Recipient`]: a real number (an SMS), a configured test number (its
-//! fixed code, no SMS), or nobody (*withheld*, for a [`WithheldReason`]). Withholding is decided in
-//! two steps: from the event alone ([`Recipient::of`]: an unknown user, a country not allowed),
-//! then, when a new code is due, from what the stores said of the number and its destination
-//! prefix ([`Checks::refusal`]: a locked number, the per-number limit, the pumping breaker). A
-//! withheld round looks like any other to the client, sends nothing, and keeps its code
+//! fixed code, no SMS), or nobody (*withheld*, for a [`WithheldReason`]). Withholding is decided
+//! step by step, each step only if the one before let the code through, so a code withheld early
+//! touches nothing the later steps would take:
+//!
+//! 1. from the event alone ([`Recipient::of`]): an unknown user, a country not allowed;
+//! 2. from what the store says of the number ([`number_refusal`]): locked, or no SMS slot left;
+//! 3. for a number not established before any pause that may be running
+//!    ([`needs_area_check`]), from its areas ([`area_refusal`]): its prefix or region paused;
+//! 4. from the budgets, taken by conditional writes ([`budget_refusal`]): the pool's ceiling, the
+//!    prefix's budget;
+//! 5. last, the number's own SMS slot, taken by a conditional write: only a code that nothing
+//!    else withholds takes one of the owner's slots.
+//!
+//! A withheld round looks like any other to the client, sends nothing, and keeps its code
 //! undelivered, so no answer can win it ([`super::answer_is_correct`]).
 //!
 //! The I/O (asking the stores, sending, waiting as long as a send) is create's, in
@@ -13,10 +22,10 @@
 
 use crate::code::Code;
 use crate::config::Config;
-use crate::lockout::Lock;
+use crate::lockout::{Lock, Standing};
 use crate::metrics::Metric;
 use crate::phone::{self, PhoneNumber};
-use crate::pumping::{Admission, Prefix};
+use crate::pumping::{Admission, AreaState, BreakerPolicy};
 use crate::send_limit::Reservation;
 
 /// Who the round's code goes to.
@@ -39,7 +48,9 @@ pub enum WithheldReason {
     LimitReached,
     NumberLocked,
     PrefixPaused,
+    RegionPaused,
     PrefixOverBudget,
+    PoolCeiling,
 }
 
 impl WithheldReason {
@@ -51,6 +62,8 @@ impl WithheldReason {
             Self::LimitReached => Metric::SendRefusedByLimit,
             Self::NumberLocked => Metric::RefusedWhileLocked,
             Self::PrefixPaused | Self::PrefixOverBudget => Metric::SendRefusedByPrefix,
+            Self::RegionPaused => Metric::SendRefusedByRegion,
+            Self::PoolCeiling => Metric::PoolCeilingReached,
         }
     }
 
@@ -62,7 +75,9 @@ impl WithheldReason {
             Self::LimitReached => "per-number SMS limit reached",
             Self::NumberLocked => "number locked after wrong answers",
             Self::PrefixPaused => "prefix paused by the pumping breaker",
+            Self::RegionPaused => "region paused by the pumping breaker",
             Self::PrefixOverBudget => "prefix over its SMS budget",
+            Self::PoolCeiling => "the pool's SMS ceiling for the hour reached",
         }
     }
 }
@@ -71,32 +86,50 @@ impl WithheldReason {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoProvenNumber;
 
-/// What the stores said of a send to a number, asked all at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Checks {
-    /// Whether the number is locked after wrong answers ([`crate::lockout`]).
-    pub lock: Lock,
-    /// Whether the per-number SMS limit gave the send a slot ([`crate::send_limit`]).
-    pub reservation: Reservation,
-    /// Whether the destination prefix takes more SMS ([`crate::pumping`]).
-    pub admission: Admission,
+/// Step 2: what the store says of the number, before anything is taken: a lock, then the
+/// per-number limit.
+pub fn number_refusal(standing: &Standing, has_slot: bool) -> Option<WithheldReason> {
+    if standing.lock == Lock::Locked {
+        Some(WithheldReason::NumberLocked)
+    } else if !has_slot {
+        Some(WithheldReason::LimitReached)
+    } else {
+        None
+    }
 }
 
-impl Checks {
-    /// Why the stores' answers withhold the code, if they do: the first refusal counts (the
-    /// lock, then the per-number limit, then the destination prefix).
-    pub fn refusal(&self) -> Option<WithheldReason> {
-        if self.lock == Lock::Locked {
-            Some(WithheldReason::NumberLocked)
-        } else if self.reservation == Reservation::Refused {
-            Some(WithheldReason::LimitReached)
-        } else {
-            match self.admission {
-                Admission::Open => None,
-                Admission::Paused => Some(WithheldReason::PrefixPaused),
-                Admission::OverBudget => Some(WithheldReason::PrefixOverBudget),
-            }
-        }
+/// Whether a send to a number of `standing` at `now` is judged by its areas: a never-signed-in
+/// number always; an established one only if it was established so recently that a pause running
+/// now may have begun before it (a pause lasts `pause_seconds`), since a pause holds back numbers
+/// proven after it began. Older established numbers never touch the areas' records.
+pub fn needs_area_check(policy: &BreakerPolicy, standing: &Standing, now: u64) -> bool {
+    policy.min_sends > 0 && standing.established_at.is_none_or(|at| at.saturating_add(policy.pause_seconds) > now)
+}
+
+/// Step 3: the number's prefix, then its region, paused for numbers like it.
+pub fn area_refusal(
+    policy: &BreakerPolicy,
+    [prefix, region]: &[AreaState; 2],
+    standing: &Standing,
+    now: u64,
+) -> Option<WithheldReason> {
+    if policy.admits(prefix, standing.established_at, now) == Admission::Paused {
+        Some(WithheldReason::PrefixPaused)
+    } else if policy.admits(region, standing.established_at, now) == Admission::Paused {
+        Some(WithheldReason::RegionPaused)
+    } else {
+        None
+    }
+}
+
+/// Step 4: the budgets taken for the send: the pool's ceiling, then the prefix's budget.
+pub fn budget_refusal(pool: Reservation, prefix_budget: Reservation) -> Option<WithheldReason> {
+    if pool == Reservation::Refused {
+        Some(WithheldReason::PoolCeiling)
+    } else if prefix_budget == Reservation::Refused {
+        Some(WithheldReason::PrefixOverBudget)
+    } else {
+        None
     }
 }
 
@@ -148,10 +181,10 @@ impl Recipient {
         !matches!(self, Self::Test(..))
     }
 
-    /// The prefix the pumping breaker judges this recipient by: only a real SMS counts.
-    pub fn sms_prefix(&self) -> Option<Prefix> {
+    /// The number an SMS goes to, if one does.
+    pub fn sms_number(&self) -> Option<&PhoneNumber> {
         match self {
-            Self::Real(phone) => Some(Prefix::of(phone)),
+            Self::Real(phone) => Some(phone),
             _ => None,
         }
     }
@@ -203,7 +236,7 @@ mod tests {
             .expect("a valid configuration")
     }
 
-    const OPEN: Checks = Checks { lock: Lock::Open, reservation: Reservation::Granted, admission: Admission::Open };
+    const NOW: u64 = 1_763_700_000;
 
     #[test]
     fn an_unknown_user_gets_nothing_but_the_typed_number_is_still_counted() {
@@ -211,7 +244,7 @@ mod tests {
         assert_eq!(r.withheld_for(), Some(WithheldReason::UnknownUser));
         assert_eq!(r.masked(), "+1******0199");
         assert_eq!(r.number(), Some(&phone("+15555550199")), "the limit and the lock still apply");
-        assert!(r.sms_prefix().is_none(), "no SMS, so the breaker does not count it");
+        assert!(r.sms_number().is_none(), "no SMS, so the breaker does not count it");
         let garbage = Recipient::of(true, "not a number", None, &Config::default()).expect("a recipient");
         assert_eq!(garbage.number(), None);
     }
@@ -224,36 +257,56 @@ mod tests {
         assert_eq!(r.withheld_for(), Some(WithheldReason::CountryBlocked));
         let r = Recipient::of(false, "sub-1", Some(phone("+15555550100")), &Config::default()).expect("a recipient");
         assert_eq!(r, Recipient::Real(phone("+15555550100")));
-        assert_eq!(r.sms_prefix().map(|p| p.to_string()).as_deref(), Some("+1555"));
+        assert_eq!(r.sms_number(), Some(&phone("+15555550100")));
     }
 
     #[test]
     fn a_test_number_gets_its_fixed_code_and_takes_no_send_slot() {
-        let c = config(&[("TEST_PHONE_NUMBERS", "+15555550111=246810")]);
+        let c = config(&[("TEST_PHONE_NUMBERS", "+15555550111=24681012")]);
         let r = Recipient::of(false, "sub-1", Some(phone("+15555550111")), &c).expect("a recipient");
-        assert_eq!(r.fixed_code().map(Code::expose), Some("246810"));
+        assert_eq!(r.fixed_code().map(Code::expose), Some("24681012"));
         assert!(!r.takes_send_slot());
-        assert!(r.sms_prefix().is_none());
-        let locked = Checks { lock: Lock::Locked, ..OPEN }.refusal();
-        assert_eq!(locked, Some(WithheldReason::NumberLocked), "the lock applies to test numbers");
+        assert!(r.sms_number().is_none());
+        let locked = Standing { lock: Lock::Locked, established_at: None };
+        assert_eq!(
+            number_refusal(&locked, true),
+            Some(WithheldReason::NumberLocked),
+            "the lock applies to test numbers"
+        );
     }
 
     #[test]
-    fn the_first_refusing_check_withholds_the_code() {
-        assert_eq!(OPEN.refusal(), None);
-        let all_refuse = Checks { lock: Lock::Locked, reservation: Reservation::Refused, admission: Admission::Paused };
-        let cases = [
-            (all_refuse, WithheldReason::NumberLocked),
-            (Checks { lock: Lock::Open, ..all_refuse }, WithheldReason::LimitReached),
-            (
-                Checks { lock: Lock::Open, reservation: Reservation::Granted, ..all_refuse },
-                WithheldReason::PrefixPaused,
-            ),
-            (Checks { admission: Admission::OverBudget, ..OPEN }, WithheldReason::PrefixOverBudget),
-        ];
-        for (checks, why) in cases {
-            assert_eq!(checks.refusal(), Some(why), "{checks:?}");
-        }
+    fn the_first_refusing_step_withholds_the_code() {
+        let locked = Standing { lock: Lock::Locked, established_at: Some(NOW) };
+        assert_eq!(number_refusal(&locked, false), Some(WithheldReason::NumberLocked));
+        assert_eq!(number_refusal(&Standing::NEW, false), Some(WithheldReason::LimitReached));
+        assert_eq!(number_refusal(&Standing::NEW, true), None);
+        assert_eq!(budget_refusal(Reservation::Refused, Reservation::Refused), Some(WithheldReason::PoolCeiling));
+        assert_eq!(budget_refusal(Reservation::Granted, Reservation::Refused), Some(WithheldReason::PrefixOverBudget));
+        assert_eq!(budget_refusal(Reservation::Granted, Reservation::Granted), None);
+    }
+
+    #[test]
+    fn areas_hold_back_new_numbers_and_numbers_proven_during_a_pause_only() {
+        let policy = crate::testkit::pumping::EXAMPLE_POLICY;
+        let paused = AreaState { paused_since: NOW - 60, paused_until: NOW + 600, ..AreaState::default() };
+        let open = AreaState::default();
+        let new = Standing::NEW;
+        assert_eq!(area_refusal(&policy, &[paused, open], &new, NOW), Some(WithheldReason::PrefixPaused));
+        assert_eq!(area_refusal(&policy, &[open, paused], &new, NOW), Some(WithheldReason::RegionPaused));
+        assert_eq!(area_refusal(&policy, &[open, open], &new, NOW), None);
+        let before = Standing { lock: Lock::Open, established_at: Some(NOW - 61) };
+        assert_eq!(area_refusal(&policy, &[paused, paused], &before, NOW), None, "established before the pause");
+        let during = Standing { lock: Lock::Open, established_at: Some(NOW - 30) };
+        assert_eq!(area_refusal(&policy, &[open, paused], &during, NOW), Some(WithheldReason::RegionPaused));
+
+        // Who is looked up at all: new numbers, and numbers proven within a pause's length.
+        assert!(needs_area_check(&policy, &new, NOW));
+        assert!(needs_area_check(&policy, &during, NOW));
+        let long_ago = Standing { lock: Lock::Open, established_at: Some(NOW - policy.pause_seconds) };
+        assert!(!needs_area_check(&policy, &long_ago, NOW), "no pause running now began before it");
+        let off = BreakerPolicy { min_sends: 0, ..policy };
+        assert!(!needs_area_check(&off, &new, NOW), "the breaker is off");
     }
 
     #[test]
@@ -262,7 +315,7 @@ mod tests {
         let withheld = real.withhold(WithheldReason::LimitReached);
         assert_eq!(withheld.withheld_for(), Some(WithheldReason::LimitReached));
         assert_eq!(withheld.masked(), "+1******0100");
-        assert!(withheld.sms_prefix().is_none() && withheld.fixed_code().is_none() && withheld.number().is_none());
+        assert!(withheld.sms_number().is_none() && withheld.fixed_code().is_none() && withheld.number().is_none());
         let unknown = Recipient::of(true, "+15555550199", None, &Config::default()).expect("a recipient");
         let limited = unknown.withhold(WithheldReason::LimitReached);
         assert_eq!(

@@ -7,20 +7,20 @@
 //! sharing anything but Cognito's session.
 //!
 //! One rule holds every reason a code may not reach its user (a limit, an unknown user, a blocked
-//! country, a locked number, ...): a new code starts *undelivered* ([`ChallengeState::delivered`]),
-//! only a send that went out marks it delivered ([`NextRound::mark_delivered`]), and no answer is
-//! ever correct in a round whose code was not delivered ([`answer_is_correct`], and [`decide`]
-//! refuses a session that says otherwise).
+//! country, a locked number, a retried call, ...): a new code starts *withheld*
+//! ([`ChallengeState::delivery`]), only a send that went out marks it delivered
+//! ([`NextRound::mark_delivered`]), and no answer is ever correct in a round whose code was not
+//! delivered ([`answer_is_correct`], and [`decide`] refuses a session that says otherwise).
 
 use std::collections::HashMap;
 
-use crate::code::Code;
+use crate::code::{Code, Nonce};
 use crate::config::Config;
 
 pub mod delivery;
 pub mod state;
 
-pub use state::{ChallengeState, MetadataError};
+pub use state::{ChallengeState, Delivery, MetadataError};
 
 /// Rounds allowed beyond the attempt and send limits, for resends asked inside the cooldown
 /// (they send nothing). Past it the sign-in ends, so a client cannot keep one alive forever.
@@ -126,7 +126,7 @@ pub fn decide(
         return Err(SessionError::CorrectAnswerNotLast);
     }
     if last.answered_correctly {
-        return match (user_not_found, last.state.delivered) {
+        return match (user_not_found, last.state.is_delivered()) {
             (true, _) => Err(SessionError::CorrectAnswerForUnknownUser),
             (false, false) => Err(SessionError::CorrectAnswerForUndeliveredCode),
             (false, true) => Ok(Decision::IssueTokens),
@@ -157,7 +157,17 @@ impl NextRound {
     /// now can the round be won.
     pub fn mark_delivered(&mut self) {
         debug_assert!(self.send, "only a new code is delivered");
-        self.state.delivered = true;
+        self.state.delivery = Delivery::Delivered;
+    }
+
+    /// This call is Cognito's retry of one that may have sent the new code: nothing is sent now
+    /// and no send is counted (the call it repeats counted its own). The round keeps a fresh code
+    /// that no answer can win, and offers a resend at once ([`resend_allowed`]).
+    pub fn mark_unsent(&mut self, previous: Option<&ChallengeState>) {
+        debug_assert!(self.send, "only a new code can be left unsent");
+        self.state.delivery = Delivery::Unsent;
+        self.state.sends = previous.map_or(0, |p| p.sends);
+        self.send = false;
     }
 }
 
@@ -171,7 +181,8 @@ pub fn next_round<E>(
     draw: impl FnOnce() -> Result<Code, E>,
 ) -> Result<NextRound, E> {
     let Some(prev) = previous else {
-        let state = ChallengeState { code: draw()?, issued_at: now, sends: 1, failures: 0, delivered: false };
+        let state =
+            ChallengeState { code: draw()?, issued_at: now, sends: 1, failures: 0, delivery: Delivery::Withheld };
         return Ok(NextRound { state, send: true });
     };
     match action {
@@ -185,7 +196,7 @@ pub fn next_round<E>(
                 issued_at: now,
                 sends: prev.sends.saturating_add(1),
                 failures: prev.failures,
-                delivered: false,
+                delivery: Delivery::Withheld,
             };
             Ok(NextRound { state, send: true })
         }
@@ -193,8 +204,12 @@ pub fn next_round<E>(
     }
 }
 
+/// Whether a resend after `prev` sends a new code: sends are left, and the cooldown since the
+/// last code is over (a round whose code was unsent has no cooldown: nothing went out).
 fn resend_allowed(prev: &ChallengeState, now: u64, limits: &Limits) -> bool {
-    prev.sends < limits.max_sends && now >= prev.issued_at.saturating_add(limits.resend_cooldown_seconds)
+    let cooled =
+        prev.delivery == Delivery::Unsent || now >= prev.issued_at.saturating_add(limits.resend_cooldown_seconds);
+    prev.sends < limits.max_sends && cooled
 }
 
 /// Unix seconds after which the round's code no longer works.
@@ -212,12 +227,16 @@ pub struct PublicView {
     /// Seconds until a resend will send a new code; 0 when `sends_left` is 0.
     pub resend_in: u64,
     pub sends_left: u32,
+    /// `false` only when this call sent no code because it was a retry ([`Delivery::Unsent`]):
+    /// the client says so and offers a resend at once. Withheld rounds say `true`, as real ones.
+    pub code_sent: bool,
 }
 
 impl PublicView {
     pub fn of(state: &ChallengeState, now: u64, limits: &Limits) -> Self {
         let sends_left = limits.max_sends.saturating_sub(state.sends);
-        let resend_in = if sends_left == 0 {
+        let code_sent = state.delivery != Delivery::Unsent;
+        let resend_in = if sends_left == 0 || !code_sent {
             0
         } else {
             state.issued_at.saturating_add(limits.resend_cooldown_seconds).saturating_sub(now)
@@ -228,6 +247,7 @@ impl PublicView {
             attempts_left: limits.max_attempts.saturating_sub(state.failures),
             resend_in,
             sends_left,
+            code_sent,
         }
     }
 }
@@ -238,13 +258,22 @@ pub struct Answerable {
     pub code: Code,
     /// Unix seconds after which the code no longer works ([`expires_at`]).
     pub expires_at: u64,
-    /// [`ChallengeState::delivered`]: false means no answer can be correct.
+    /// Whether the code was delivered ([`ChallengeState::delivery`]): false means no answer can be
+    /// correct, and none is counted toward the number's lock.
     pub delivered: bool,
+    /// The round's nonce, fresh for every round create makes: a counted answer is keyed on it
+    /// ([`crate::lockout::AnswerId`]). `None` only for a round made by an earlier version.
+    pub nonce: Option<Nonce>,
 }
 
 impl Answerable {
-    pub fn of(state: &ChallengeState, limits: &Limits) -> Self {
-        Self { code: state.code.clone(), expires_at: expires_at(state, limits), delivered: state.delivered }
+    pub fn of(state: &ChallengeState, limits: &Limits, nonce: Nonce) -> Self {
+        Self {
+            code: state.code.clone(),
+            expires_at: expires_at(state, limits),
+            delivered: state.is_delivered(),
+            nonce: Some(nonce),
+        }
     }
 }
 
@@ -273,7 +302,7 @@ mod tests {
     }
 
     fn state(sends: u32, failures: u32) -> ChallengeState {
-        ChallengeState { code: code("111111"), issued_at: NOW, sends, failures, delivered: true }
+        ChallengeState { code: code("111111"), issued_at: NOW, sends, failures, delivery: Delivery::Delivered }
     }
 
     fn wrong(sends: u32, failures: u32) -> Round {
@@ -362,7 +391,13 @@ mod tests {
         assert_eq!(
             next,
             NextRound {
-                state: ChallengeState { code: code("123456"), issued_at: NOW, sends: 1, failures: 0, delivered: false },
+                state: ChallengeState {
+                    code: code("123456"),
+                    issued_at: NOW,
+                    sends: 1,
+                    failures: 0,
+                    delivery: Delivery::Withheld
+                },
                 send: true
             }
         );
@@ -394,13 +429,23 @@ mod tests {
         assert!(next.send);
         assert_eq!(
             next.state,
-            ChallengeState { code: code("222222"), issued_at: NOW + 30, sends: 2, failures: 1, delivered: false }
+            ChallengeState {
+                code: code("222222"),
+                issued_at: NOW + 30,
+                sends: 2,
+                failures: 1,
+                delivery: Delivery::Withheld
+            }
         );
         let mut sent = next.clone();
         sent.mark_delivered();
         // The old code no longer matches what verify will be given.
-        assert!(!answer_is_correct(&Answerable::of(&sent.state, &limits()), "111111", NOW + 31));
-        assert!(answer_is_correct(&Answerable::of(&sent.state, &limits()), "222222", NOW + 31));
+        assert!(!answer_is_correct(
+            &Answerable::of(&sent.state, &limits(), Nonce::from_counter(1)),
+            "111111",
+            NOW + 31
+        ));
+        assert!(answer_is_correct(&Answerable::of(&sent.state, &limits(), Nonce::from_counter(1)), "222222", NOW + 31));
     }
 
     #[test]
@@ -429,15 +474,32 @@ mod tests {
         let view = PublicView::of(&state(1, 1), NOW + 10, &l);
         assert_eq!(
             view,
-            PublicView { code_length: 6, expires_in: 290, attempts_left: 2, resend_in: 20, sends_left: 2 }
+            PublicView {
+                code_length: 6,
+                expires_in: 290,
+                attempts_left: 2,
+                resend_in: 20,
+                sends_left: 2,
+                code_sent: true
+            }
         );
         let view = PublicView::of(&state(3, 0), NOW + 400, &l);
-        assert_eq!(view, PublicView { code_length: 6, expires_in: 0, attempts_left: 3, resend_in: 0, sends_left: 0 });
+        assert_eq!(
+            view,
+            PublicView {
+                code_length: 6,
+                expires_in: 0,
+                attempts_left: 3,
+                resend_in: 0,
+                sends_left: 0,
+                code_sent: true
+            }
+        );
     }
 
     #[test]
     fn answers_must_match_before_expiry() {
-        let round = Answerable { code: code("012345"), expires_at: NOW + 300, delivered: true };
+        let round = Answerable { code: code("012345"), expires_at: NOW + 300, delivered: true, nonce: None };
         assert!(answer_is_correct(&round, "012345", NOW));
         assert!(answer_is_correct(&round, " 012345\n", NOW + 299));
         assert!(!answer_is_correct(&round, "012345", NOW + 300), "expired at its expiry second");
@@ -448,25 +510,52 @@ mod tests {
 
     #[test]
     fn no_answer_wins_a_round_whose_code_was_not_delivered() {
-        let round = Answerable { code: code("012345"), expires_at: NOW + 300, delivered: false };
+        let round = Answerable { code: code("012345"), expires_at: NOW + 300, delivered: false, nonce: None };
         assert!(!answer_is_correct(&round, "012345", NOW), "not even its own code");
         // A new code is undelivered until create marks it; a wrong answer or a resend inside the
         // cooldown keeps the round as it was.
         let l = limits();
         let mut first = next_round(None, Action::Answer, NOW, &l, draw("222222")).unwrap();
-        assert!(!answer_is_correct(&Answerable::of(&first.state, &l), "222222", NOW));
+        assert!(!answer_is_correct(&Answerable::of(&first.state, &l, Nonce::from_counter(1)), "222222", NOW));
         let withheld = first.state.clone();
         for action in [Action::Answer, Action::Resend] {
             let next = next_round(Some(&withheld), action, NOW + 1, &l, no_draw).unwrap();
-            assert!(!next.state.delivered && !answer_is_correct(&Answerable::of(&next.state, &l), "222222", NOW + 1));
+            assert!(
+                !next.state.is_delivered()
+                    && !answer_is_correct(&Answerable::of(&next.state, &l, Nonce::from_counter(1)), "222222", NOW + 1)
+            );
         }
         first.mark_delivered();
-        assert!(answer_is_correct(&Answerable::of(&first.state, &l), "222222", NOW));
+        assert!(answer_is_correct(&Answerable::of(&first.state, &l, Nonce::from_counter(1)), "222222", NOW));
+    }
+
+    #[test]
+    fn a_retried_call_sends_nothing_and_offers_a_resend_at_once() {
+        let l = limits();
+        // The first round, retried: no send counted, no cooldown, a code no answer wins.
+        let mut first = next_round(None, Action::Answer, NOW, &l, draw("222222")).unwrap();
+        first.mark_unsent(None);
+        assert!(!first.send);
+        assert_eq!((first.state.sends, first.state.delivery), (0, Delivery::Unsent));
+        let view = PublicView::of(&first.state, NOW, &l);
+        assert_eq!((view.code_sent, view.resend_in, view.sends_left), (false, 0, 3));
+        assert!(!answer_is_correct(&Answerable::of(&first.state, &l, Nonce::from_counter(1)), "222222", NOW));
+        let resend = next_round(Some(&first.state), Action::Resend, NOW, &l, draw("333333")).unwrap();
+        assert!(resend.send, "a resend at once sends a code");
+        assert_eq!(resend.state.sends, 1);
+        // A retried resend keeps the sends of the round before it.
+        let mut again = next_round(Some(&state(1, 1)), Action::Resend, NOW + 30, &l, draw("444444")).unwrap();
+        again.mark_unsent(Some(&state(1, 1)));
+        assert_eq!((again.state.sends, again.state.failures), (1, 1));
+        assert_eq!(
+            decide(&[Round { state: again.state, answered_correctly: false }], Action::Resend, false, &l),
+            Ok(Decision::Challenge)
+        );
     }
 
     #[test]
     fn a_correct_mark_on_an_undelivered_round_fails_closed() {
-        let undelivered = ChallengeState { delivered: false, ..state(1, 0) };
+        let undelivered = ChallengeState { delivery: Delivery::Withheld, ..state(1, 0) };
         let rounds = [Round { state: undelivered, answered_correctly: true }];
         assert_eq!(
             decide(&rounds, Action::Answer, false, &limits()),

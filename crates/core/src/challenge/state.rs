@@ -5,18 +5,43 @@
 //! new ones, and strict so an entry we did not write is refused, never guessed at:
 //!
 //! ```text
-//! SMSOTP2:<code>:<issued_at>:<sends>:<failures>:<delivered>
+//! SMSOTP2:<code>:<issued_at>:<sends>:<failures>:<delivery>
 //! ```
 //!
-//! `<delivered>` is `1` when the code reached the user and `0` when it did not (see
-//! [`ChallengeState::delivered`]). Version 1 had no such field: its rounds are refused, so a
-//! sign-in under way during an upgrade fails closed and the user starts again.
+//! `<delivery>` is `1` when the code reached the user, `0` when it was withheld, and `u` when it
+//! was not sent because the call was Cognito's retry of one that may have sent a code (see
+//! [`Delivery`]). Version 1 had no such field: its rounds are refused, so a sign-in under way
+//! during an upgrade fails closed and the user starts again.
 //!
 //! The metadata never reaches the client; Cognito keeps it server-side with the session.
 
 use crate::code::Code;
 
 const VERSION_TAG: &str = "SMSOTP2";
+
+/// What became of a round's code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// It reached the user: an SMS went out with it, or it is a test number's fixed code.
+    Delivered,
+    /// It went nowhere, for a reason the client must not learn (past a limit, an unknown user, a
+    /// blocked country, a locked number, a paused area): the round looks like any other.
+    Withheld,
+    /// It was not sent because this call was Cognito's retry of one that may have sent a code
+    /// (see [`crate::send_limit::SendLimiter::first_call`]); the client is told no new code was
+    /// sent, and may ask for one at once. Unknown users' retried rounds say the same.
+    Unsent,
+}
+
+impl Delivery {
+    fn tag(self) -> &'static str {
+        match self {
+            Self::Delivered => "1",
+            Self::Withheld => "0",
+            Self::Unsent => "u",
+        }
+    }
+}
 
 /// The state of a sign-in after one round.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,12 +54,11 @@ pub struct ChallengeState {
     pub sends: u32,
     /// Wrong answers in this sign-in so far (resends are not counted).
     pub failures: u32,
-    /// Whether `code` reached the user: an SMS went out with it, or it is a test number's fixed
-    /// code. A round whose code was not delivered (past a limit, unknown user, blocked country,
-    /// locked number, or any reason to come) is never winnable, whatever the answer: see
-    /// [`crate::challenge::answer_is_correct`]. A new code starts undelivered; only a send that
-    /// went out marks it.
-    pub delivered: bool,
+    /// Whether `code` reached the user. A round whose code was not delivered (withheld for any
+    /// reason, or unsent) is never winnable, whatever the answer: see
+    /// [`crate::challenge::answer_is_correct`]. A new code starts withheld; only a send that went
+    /// out marks it delivered.
+    pub delivery: Delivery,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -49,8 +73,12 @@ pub enum MetadataError {
 
 impl ChallengeState {
     pub fn encode(&self) -> String {
-        let delivered = if self.delivered { "1" } else { "0" };
-        format!("{VERSION_TAG}:{}:{}:{}:{}:{delivered}", self.code.expose(), self.issued_at, self.sends, self.failures)
+        let delivery = self.delivery.tag();
+        format!("{VERSION_TAG}:{}:{}:{}:{}:{delivery}", self.code.expose(), self.issued_at, self.sends, self.failures)
+    }
+
+    pub fn is_delivered(&self) -> bool {
+        self.delivery == Delivery::Delivered
     }
 
     pub fn parse(raw: &str) -> Result<Self, MetadataError> {
@@ -68,13 +96,15 @@ impl ChallengeState {
             issued_at: plain_number(issued_at)?,
             sends: small_number(sends)?,
             failures: small_number(failures)?,
-            delivered: match delivered {
-                "1" => true,
-                "0" => false,
+            delivery: match delivered {
+                "1" => Delivery::Delivered,
+                "0" => Delivery::Withheld,
+                "u" => Delivery::Unsent,
                 _ => return Err(MetadataError::Malformed),
             },
         };
-        if state.sends == 0 {
+        // Only a retried first round has sent nothing at all.
+        if state.sends == 0 && state.delivery != Delivery::Unsent {
             return Err(MetadataError::Malformed);
         }
         Ok(state)
@@ -104,7 +134,7 @@ mod tests {
             issued_at: 1_763_700_000,
             sends: 2,
             failures: 1,
-            delivered: true,
+            delivery: Delivery::Delivered,
         }
     }
 
@@ -113,9 +143,12 @@ mod tests {
         let s = state();
         assert_eq!(s.encode(), "SMSOTP2:004211:1763700000:2:1:1");
         assert_eq!(ChallengeState::parse(&s.encode()), Ok(s));
-        let withheld = ChallengeState { delivered: false, ..state() };
+        let withheld = ChallengeState { delivery: Delivery::Withheld, ..state() };
         assert_eq!(withheld.encode(), "SMSOTP2:004211:1763700000:2:1:0");
         assert_eq!(ChallengeState::parse(&withheld.encode()), Ok(withheld));
+        let unsent = ChallengeState { delivery: Delivery::Unsent, sends: 0, ..state() };
+        assert_eq!(unsent.encode(), "SMSOTP2:004211:1763700000:0:1:u");
+        assert_eq!(ChallengeState::parse(&unsent.encode()), Ok(unsent));
     }
 
     #[test]
@@ -137,6 +170,8 @@ mod tests {
             "SMSOTP2:004211:1763700000:2:1:",
             "SMSOTP2:004211:1763700000:2:1:true",
             "SMSOTP2:004211:1763700000:2:1:2",
+            "SMSOTP2:004211:1763700000:2:1:U",
+            "SMSOTP2:004211:1763700000:0:1:0",
             // Counts past u32 were once read modulo 2^32 (found by `cargo fuzz`, target metadata).
             "SMSOTP2:1234:1:4294967297:0:1",
             "SMSOTP2:1234:1:1:4294967296:1",

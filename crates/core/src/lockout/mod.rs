@@ -1,25 +1,45 @@
-//! Wrong answers per phone number across sign-ins, and the lock they lead to.
+//! Wrong answers per phone number across sign-ins, the lock they lead to, and whether a number is
+//! *established* (has answered a code correctly).
 //!
 //! One sign-in allows `MAX_ATTEMPTS` wrong answers ([`crate::challenge::Limits`]), but an
 //! attacker can always start another sign-in. So every wrong answer for a number is also counted
-//! here, across all of its sign-ins: after `MAX_FAILED_ANSWERS_PER_NUMBER` of them in a row, the
-//! number is *locked* for `LOCKOUT_SECONDS`. While it is locked, verify accepts no answer for it
-//! (not even the right code of a round that was sent before the lock) and create sends it no SMS
-//! (its rounds look like any other and are never winnable). A correct answer, outside a lock,
-//! resets the count, so a user who gets the code right is never locked out by their own typos.
+//! here, across all of its sign-ins. The answer that makes `MAX_FAILED_ANSWERS_PER_NUMBER` in a
+//! row *is* the lock: one conditional write counts it and locks the number for `LOCKOUT_SECONDS`
+//! (and starts the count again), so no answer is ever judged between counting and locking, and a
+//! failed or slow write leaves the number either unchanged or locked, never at the limit
+//! unlocked. While it is locked, verify accepts no answer for it (not even the right code of a
+//! round sent before the lock) and create sends it no SMS (its rounds look like any other, take no
+//! SMS slot and are never winnable). A correct answer, outside a lock, resets the count, so a user
+//! who gets the code right is never locked out by their own typos.
 //!
-//! Test numbers are counted too, and so are numbers the pool does not have: the lock must not
-//! tell a registered number from an unknown one.
+//! Only answers to rounds whose code was *delivered* are counted: a round whose code went nowhere
+//! (an unknown user, a locked number, a limit, a pause) can never be won, so its answers are no
+//! guess at anything, and counting them would let an attacker keep an owner locked out for free.
+//! Verify still makes one read of the same item for such an answer ([`AnswerLedger::pretend`]), so
+//! counted and uncounted answers take the same time, and nothing tells an attacker which rounds
+//! were delivered: a locked or unknown number's round looks like any other (see
+//! [`crate::triggers::create`]).
 //!
-//! The count lives beside the per-number SMS counts ([`crate::send_limit`]), in the same store:
-//! [`dynamodb::DynamoDbLockout`] in production (one atomic conditional write per answer),
-//! `testkit::lockout::InMemoryLockout` in tests. A store that cannot be asked fails the round closed.
+//! A retried verify (Cognito calls the trigger again when it did not answer in time) carries the
+//! same answer to the same round: each counted answer is remembered by an [`AnswerId`] (a digest
+//! of the round's [`Nonce`] and the answer) in the same write, and a repeat is not counted again.
+//!
+//! The first correct answer also marks the number *established*, in the same write as the reset:
+//! the SMS pumping defences ([`crate::pumping`]) never pause an established number's codes.
+//!
+//! The record lives beside the per-number SMS counts ([`crate::send_limit`]), in the same store:
+//! [`dynamodb::DynamoDbLockout`] in production (one conditional write per answer),
+//! `testkit::lockout::InMemoryLockout` in tests, both following the rules of [`Record`]. A store
+//! that cannot be asked fails the round closed.
 
 #[cfg(feature = "aws")]
 pub mod dynamodb;
 
+use std::collections::BTreeSet;
+use std::fmt;
 use std::future::Future;
 
+use crate::code::Nonce;
 use crate::phone::PhoneNumber;
 use crate::send_limit::LimitError;
 
@@ -33,21 +53,58 @@ pub struct LockoutPolicy {
 }
 
 impl LockoutPolicy {
-    /// Whether a number whose count has just reached `failures` is to be locked now.
-    pub fn locks_at(&self, failures: u32) -> bool {
-        failures >= self.max_failed_answers
+    /// Wrong answers in a row that are still counted without a lock: the next one locks.
+    pub fn last_unlocked_count(&self) -> u32 {
+        self.max_failed_answers.saturating_sub(1)
     }
 
     /// When a lock set at `now` ends.
     pub fn locked_until(&self, now: u64) -> u64 {
         now.saturating_add(self.lockout_seconds)
     }
+
+    /// What `record` says of its number at `now`: locked while a lock runs, or while its count
+    /// is at the limit (only a record written by an earlier version, which counted and locked in
+    /// two writes, can be left so: the next answer locks it, see [`Record::on_correct`]).
+    pub fn standing(&self, record: &Record, now: u64) -> Standing {
+        let locked = record.locked_until > now || record.failures >= self.max_failed_answers;
+        Standing { lock: if locked { Lock::Locked } else { Lock::Open }, established_at: record.established_at }
+    }
 }
 
-/// How long the store keeps a count that no answer touches, after which it may forget it
-/// (DynamoDB's TTL; a correct answer resets it anyway). Thirty days: long enough that a slow
-/// spray of a few guesses a day still adds up to a lock, short enough that the table stays small.
-pub const FORGET_COUNT_AFTER_SECONDS: u64 = 30 * 86_400;
+/// How long the store keeps a number's record after its last answer (DynamoDB's TTL). Thirteen
+/// months: an established number stays established through a year of not signing in, and a
+/// slow spray of a few guesses a month still adds up to a lock.
+pub const FORGET_AFTER_SECONDS: u64 = 400 * 86_400;
+
+/// One counted answer, told apart from every other: a digest of its round's [`Nonce`] (fresh for
+/// every round create makes) and the answer. Stored instead of the answer itself; without the
+/// nonce, which only Cognito and the triggers see, it says nothing about the answer.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AnswerId(String);
+
+impl AnswerId {
+    /// The id of `answer` (trimmed, as it is judged) to the round of `nonce`.
+    pub fn of(nonce: &Nonce, answer: &str) -> Self {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        hash.update(nonce.as_str().as_bytes());
+        hash.update([0]);
+        hash.update(answer.trim().as_bytes());
+        let digest = hash.finalize();
+        Self(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AnswerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AnswerId({})", self.0)
+    }
+}
 
 /// What counting a wrong answer came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +115,18 @@ pub enum WrongAnswer {
     LockedNow,
     /// The number was already locked; the answer was not counted.
     AlreadyLocked,
+    /// The same answer to the same round was counted before (a retried verify): not again.
+    Duplicate,
+}
+
+/// What a correct answer came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CorrectAnswer {
+    /// The count is reset and the answer stands; `first` when it is the number's first correct
+    /// answer (it is established from now on).
+    Accepted { first: bool },
+    /// The number is locked: nothing changes, and the answer is refused.
+    Locked,
 }
 
 /// Whether a number may be answered for (or sent a code) right now.
@@ -67,39 +136,127 @@ pub enum Lock {
     Locked,
 }
 
-/// A store of wrong answers per number. Every method is one atomic operation on the store:
-/// concurrent sign-ins for one number can neither lose a count nor slip an answer past a lock.
-pub trait AnswerLedger: Send + Sync {
-    /// Whether `number` is locked at `now` (create asks before it sends).
-    fn lock_state(&self, number: &PhoneNumber, now: u64) -> impl Future<Output = Result<Lock, LimitError>> + Send;
+/// What the store knows of a number before a send: its lock, and since when it is established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub lock: Lock,
+    /// When the number first answered a code correctly (Unix seconds); `None`: never.
+    pub established_at: Option<u64>,
+}
 
-    /// Counts one wrong answer for `number`, and sets the lock when it reaches the limit.
+impl Standing {
+    /// A number never seen: open, never established.
+    pub const NEW: Standing = Standing { lock: Lock::Open, established_at: None };
+
+    pub fn is_established(&self) -> bool {
+        self.established_at.is_some()
+    }
+}
+
+/// One number's record, as the store keeps it, and the rules every store follows for it. The
+/// DynamoDB item has these fields (see [`dynamodb`]) and makes each change in one conditional
+/// write; the in-memory store applies these functions under a lock.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Record {
+    /// Wrong answers in a row since the last correct answer or lock.
+    pub failures: u32,
+    /// When the current (or last) lock ends; 0: never locked.
+    pub locked_until: u64,
+    /// The answers counted since the last correct answer or lock, so a repeat is not counted.
+    pub answers: BTreeSet<AnswerId>,
+    /// The first correct answer.
+    pub established_at: Option<u64>,
+}
+
+impl Record {
+    /// A wrong answer at `now` (`id`: `None` for a round made before rounds had a nonce, which
+    /// is counted every time).
+    pub fn on_wrong(&mut self, policy: &LockoutPolicy, id: Option<&AnswerId>, now: u64) -> WrongAnswer {
+        if id.is_some_and(|id| self.answers.contains(id)) {
+            return WrongAnswer::Duplicate;
+        }
+        if self.locked_until > now {
+            return WrongAnswer::AlreadyLocked;
+        }
+        if self.failures >= policy.last_unlocked_count() {
+            // The answer that reaches the limit is the lock, and the count starts again.
+            self.failures = 0;
+            self.locked_until = policy.locked_until(now);
+            self.answers = id.cloned().into_iter().collect();
+            return WrongAnswer::LockedNow;
+        }
+        self.failures += 1;
+        self.answers.extend(id.cloned());
+        WrongAnswer::Counted(self.failures)
+    }
+
+    /// A correct answer at `now`: refused while locked, and while the count is at the limit (a
+    /// record of an earlier version), which it then locks; otherwise the reset.
+    pub fn on_correct(&mut self, policy: &LockoutPolicy, now: u64) -> CorrectAnswer {
+        if self.locked_until > now {
+            return CorrectAnswer::Locked;
+        }
+        if self.failures >= policy.max_failed_answers {
+            self.failures = 0;
+            self.locked_until = policy.locked_until(now);
+            self.answers.clear();
+            return CorrectAnswer::Locked;
+        }
+        let first = self.established_at.is_none();
+        self.failures = 0;
+        self.answers.clear();
+        self.established_at.get_or_insert(now);
+        CorrectAnswer::Accepted { first }
+    }
+}
+
+/// A store of answers per number. Every change is one atomic operation on the store: concurrent
+/// sign-ins for one number can neither lose a count, nor count one answer twice, nor slip an
+/// answer past a lock.
+pub trait AnswerLedger: Send + Sync {
+    /// What the store knows of `number` at `now` (create asks before it sends).
+    fn standing(&self, number: &PhoneNumber, now: u64) -> impl Future<Output = Result<Standing, LimitError>> + Send;
+
+    /// Counts one wrong answer for `number` ([`Record::on_wrong`]).
     fn record_wrong(
         &self,
         number: &PhoneNumber,
+        id: Option<&AnswerId>,
         now: u64,
     ) -> impl Future<Output = Result<WrongAnswer, LimitError>> + Send;
 
-    /// A correct answer for `number`: resets its count and answers [`Lock::Open`], unless the
-    /// number is locked, in which case nothing changes and the answer must be refused.
-    fn record_correct(&self, number: &PhoneNumber, now: u64) -> impl Future<Output = Result<Lock, LimitError>> + Send;
+    /// A correct answer for `number` ([`Record::on_correct`]).
+    fn record_correct(
+        &self,
+        number: &PhoneNumber,
+        now: u64,
+    ) -> impl Future<Output = Result<CorrectAnswer, LimitError>> + Send;
+
+    /// For an answer nothing is counted for (a round whose code was never delivered): the same
+    /// kind of call to the store as counting one, keyed on what the client typed (`key`), and
+    /// nothing changed, so both take the same time.
+    fn pretend(&self, key: &str) -> impl Future<Output = Result<(), LimitError>> + Send;
 }
 
-/// No count across sign-ins (`SEND_LIMIT_TABLE` empty): never locked.
+/// No count across sign-ins (`SEND_LIMIT_TABLE` empty): never locked, never established.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoLockout;
 
 impl AnswerLedger for NoLockout {
-    async fn lock_state(&self, _number: &PhoneNumber, _now: u64) -> Result<Lock, LimitError> {
-        Ok(Lock::Open)
+    async fn standing(&self, _number: &PhoneNumber, _now: u64) -> Result<Standing, LimitError> {
+        Ok(Standing::NEW)
     }
 
-    async fn record_wrong(&self, _number: &PhoneNumber, _now: u64) -> Result<WrongAnswer, LimitError> {
+    async fn record_wrong(&self, _: &PhoneNumber, _: Option<&AnswerId>, _: u64) -> Result<WrongAnswer, LimitError> {
         Ok(WrongAnswer::Counted(0))
     }
 
-    async fn record_correct(&self, _number: &PhoneNumber, _now: u64) -> Result<Lock, LimitError> {
-        Ok(Lock::Open)
+    async fn record_correct(&self, _number: &PhoneNumber, _now: u64) -> Result<CorrectAnswer, LimitError> {
+        Ok(CorrectAnswer::Accepted { first: false })
+    }
+
+    async fn pretend(&self, _key: &str) -> Result<(), LimitError> {
+        Ok(())
     }
 }
 
@@ -107,13 +264,87 @@ impl AnswerLedger for NoLockout {
 mod tests {
     use super::*;
 
+    const POLICY: LockoutPolicy = LockoutPolicy { max_failed_answers: 3, lockout_seconds: 600 };
+    const NOW: u64 = 1_763_700_000;
+
+    fn id(n: u32) -> AnswerId {
+        AnswerId::of(&Nonce::from_counter(u64::from(n)), "000000")
+    }
+
     #[test]
-    fn the_answer_that_reaches_the_limit_locks() {
-        let policy = LockoutPolicy { max_failed_answers: 3, lockout_seconds: 600 };
-        assert!(!policy.locks_at(2));
-        assert!(policy.locks_at(3));
-        assert!(policy.locks_at(4), "a count past the limit (a race) still locks");
-        assert_eq!(policy.locked_until(1_000), 1_600);
-        assert_eq!(policy.locked_until(u64::MAX), u64::MAX);
+    fn the_answer_that_reaches_the_limit_is_the_lock() {
+        let mut r = Record::default();
+        assert_eq!(r.on_wrong(&POLICY, Some(&id(1)), NOW), WrongAnswer::Counted(1));
+        assert_eq!(r.on_wrong(&POLICY, Some(&id(2)), NOW), WrongAnswer::Counted(2));
+        assert_eq!(r.on_wrong(&POLICY, Some(&id(3)), NOW), WrongAnswer::LockedNow);
+        assert_eq!((r.failures, r.locked_until), (0, NOW + 600), "locked, and the count starts again");
+        assert_eq!(POLICY.standing(&r, NOW + 599).lock, Lock::Locked);
+        assert_eq!(r.on_wrong(&POLICY, Some(&id(4)), NOW + 1), WrongAnswer::AlreadyLocked);
+        assert_eq!(r.on_correct(&POLICY, NOW + 599), CorrectAnswer::Locked, "not even the right code");
+        assert_eq!(POLICY.standing(&r, NOW + 600).lock, Lock::Open);
+        assert_eq!(r.on_wrong(&POLICY, Some(&id(5)), NOW + 600), WrongAnswer::Counted(1));
+    }
+
+    #[test]
+    fn a_repeated_answer_to_the_same_round_counts_once_but_another_answer_counts() {
+        let mut r = Record::default();
+        let nonce = Nonce::from_counter(7);
+        let first = AnswerId::of(&nonce, "111111");
+        assert_eq!(r.on_wrong(&POLICY, Some(&first), NOW), WrongAnswer::Counted(1));
+        assert_eq!(r.on_wrong(&POLICY, Some(&AnswerId::of(&nonce, " 111111\n")), NOW), WrongAnswer::Duplicate);
+        assert_eq!(r.on_wrong(&POLICY, Some(&AnswerId::of(&nonce, "222222")), NOW), WrongAnswer::Counted(2));
+        // The same guess in another round (another code) is another guess.
+        let other_round = AnswerId::of(&Nonce::from_counter(8), "111111");
+        assert_eq!(r.on_wrong(&POLICY, Some(&other_round), NOW), WrongAnswer::LockedNow);
+        // A retry of the answer that locked is still not counted again.
+        assert_eq!(r.on_wrong(&POLICY, Some(&other_round), NOW), WrongAnswer::Duplicate);
+        // Rounds made before nonces existed are counted every time.
+        let mut old = Record::default();
+        assert_eq!(old.on_wrong(&POLICY, None, NOW), WrongAnswer::Counted(1));
+        assert_eq!(old.on_wrong(&POLICY, None, NOW), WrongAnswer::Counted(2));
+    }
+
+    #[test]
+    fn a_correct_answer_resets_and_establishes_once() {
+        let mut r = Record::default();
+        r.on_wrong(&POLICY, Some(&id(1)), NOW);
+        r.on_wrong(&POLICY, Some(&id(2)), NOW);
+        assert_eq!(r.on_correct(&POLICY, NOW + 5), CorrectAnswer::Accepted { first: true });
+        assert_eq!((r.failures, r.answers.len(), r.established_at), (0, 0, Some(NOW + 5)));
+        assert_eq!(r.on_correct(&POLICY, NOW + 50), CorrectAnswer::Accepted { first: false });
+        assert_eq!(r.established_at, Some(NOW + 5), "established at the first proof");
+        assert!(POLICY.standing(&r, NOW + 60).is_established());
+    }
+
+    #[test]
+    fn a_count_at_the_limit_left_by_an_earlier_version_is_locked_everywhere() {
+        // The earlier version counted and locked in two writes; a failed second write left this.
+        let mut r = Record { failures: 3, ..Record::default() };
+        assert_eq!(POLICY.standing(&r, NOW).lock, Lock::Locked, "create sends nothing");
+        assert_eq!(r.on_correct(&POLICY, NOW), CorrectAnswer::Locked, "the right code does not reset it");
+        assert_eq!((r.failures, r.locked_until), (0, NOW + 600), "...it locks it, with an end");
+        let mut r = Record { failures: 3, ..Record::default() };
+        assert_eq!(r.on_wrong(&POLICY, Some(&id(1)), NOW), WrongAnswer::LockedNow);
+        assert_eq!(r.locked_until, NOW + 600);
+        // And a lock of the earlier version (`lockedUntil`, count zeroed) is a lock.
+        let old_lock = Record { locked_until: NOW + 10, ..Record::default() };
+        assert_eq!(POLICY.standing(&old_lock, NOW).lock, Lock::Locked);
+    }
+
+    #[test]
+    fn answer_ids_are_digests_that_never_show_the_answer() {
+        let nonce = Nonce::from_counter(1);
+        let a = AnswerId::of(&nonce, "123456");
+        assert_eq!(a.as_str().len(), 32);
+        assert!(!a.as_str().contains("123456"));
+        assert_eq!(a, AnswerId::of(&nonce, "123456 "), "judged trimmed, so kept trimmed");
+        assert_ne!(a, AnswerId::of(&nonce, "123457"));
+        assert_ne!(a, AnswerId::of(&Nonce::from_counter(2), "123456"));
+    }
+
+    #[test]
+    fn the_limit_counts_from_the_policy() {
+        assert_eq!(POLICY.last_unlocked_count(), 2);
+        assert_eq!(POLICY.locked_until(u64::MAX), u64::MAX);
     }
 }

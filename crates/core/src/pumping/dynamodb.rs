@@ -1,46 +1,47 @@
-//! Sends and correct answers per prefix in the per-number table ([`crate::send_limit::dynamodb`]),
-//! under the partition key `phone` = `prefix:+1876`:
+//! The pumping defences' counts in the per-number table ([`crate::send_limit::dynamodb`]), each
+//! under a partition key that can never be a phone number:
 //!
-//! - `day` = 0: the pause record, `pausedUntil` (Unix seconds) and `expiresAt` (TTL);
-//! - `day` = a bucket number ([`BreakerPolicy::bucket`]): that bucket's `sends` and `correct`
-//!   and `expiresAt`, added to with one `ADD` each (no read-modify-write).
+//! - `phone` = [`Area::key`] (`prefix:+1876`, `region:JM`): `day` = 0 holds the pause
+//!   (`pausedSince`, `pausedUntil`, `expiresAt` as TTL); `day` = a bucket number
+//!   ([`BreakerPolicy::bucket`]) that bucket's `sends` and `correct`, added to with one `ADD`
+//!   each (no read-modify-write). The window is one strongly consistent `Query` of the twelve
+//!   buckets. Setting a pause is one conditional write that succeeds only if the area is not
+//!   paused already, so a trip is counted once.
+//! - `phone` = `budget:+1876`, `day` = the budget's fixed window: `sends`, added to only below the
+//!   budget, in one conditional write.
+//! - `phone` = `pool#0` to `pool#9` ([`POOL_SHARDS`]), `day` = the clock hour: `all` and `new`
+//!   (sends to never-signed-in numbers), added to only below each shard's part of the ceiling, in
+//!   one conditional write.
 //!
-//! The window is one strongly consistent `Query` of the twelve buckets. Setting a pause is one
-//! conditional write that only succeeds if the prefix is not paused already, so a trip is
-//! counted once. An operator lifts a pause by deleting the `day = 0` item.
+//! An operator lifts a pause by deleting the area's `day = 0` item.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{BreakerPolicy, Prefix, PrefixLedger, PrefixState, WindowCounts};
+use super::{Area, AreaState, BreakerPolicy, POOL_SHARDS, PoolCeiling, Prefix, PumpingLedger, WindowCounts};
 use crate::aws::{self, Conditional};
-use crate::send_limit::LimitError;
 use crate::send_limit::dynamodb::Table;
+use crate::send_limit::{LimitError, Reservation};
 
-/// The sort key of a prefix's pause record.
+/// The sort key of an area's pause record.
 pub const PAUSE_DAY: u64 = 0;
 
-/// The partition key of a prefix's items: never a phone number (it has no digits after the
-/// prefix), so it cannot meet a number's items.
-pub fn partition_key(prefix: &Prefix) -> String {
-    format!("prefix:{prefix}")
-}
-
-pub struct DynamoDbPrefixLedger {
+pub struct DynamoDbPumpingLedger {
     table: Table,
     policy: BreakerPolicy,
+    ceiling: PoolCeiling,
 }
 
-impl DynamoDbPrefixLedger {
-    pub fn new(table: Table, policy: BreakerPolicy) -> Self {
-        Self { table, policy }
+impl DynamoDbPumpingLedger {
+    pub fn new(table: Table, policy: BreakerPolicy, ceiling: PoolCeiling) -> Self {
+        Self { table, policy, ceiling }
     }
 
-    async fn add(&self, prefix: &Prefix, now: u64, counter: &str) -> Result<(), LimitError> {
+    async fn add(&self, area: &Area, now: u64, counter: &str) -> Result<(), LimitError> {
         self.table
             .client()
             .update_item()
             .table_name(self.table.name())
-            .key("phone", AttributeValue::S(partition_key(prefix)))
+            .key("phone", AttributeValue::S(area.key()))
             .key("day", number(self.policy.bucket(now)))
             .update_expression("ADD #counter :one SET #expires = :expires")
             .expression_attribute_names("#counter", counter)
@@ -53,31 +54,34 @@ impl DynamoDbPrefixLedger {
             .map_err(|e| aws::classify(&e).into())
     }
 
-    async fn paused_until(&self, prefix: &Prefix) -> Result<u64, LimitError> {
+    /// The pause record: when the last pause began and when it ends (0, 0: never paused).
+    async fn pause_record(&self, area: &Area) -> Result<(u64, u64), LimitError> {
         let item = self
             .table
             .client()
             .get_item()
             .table_name(self.table.name())
-            .key("phone", AttributeValue::S(partition_key(prefix)))
+            .key("phone", AttributeValue::S(area.key()))
             .key("day", number(PAUSE_DAY))
             .consistent_read(true)
             .send()
             .await
             .map_err(|e| LimitError::from(aws::classify(&e)))?;
-        Ok(item.item().map_or(0, |item| read_number(item.get("pausedUntil"))))
+        Ok(item
+            .item()
+            .map_or((0, 0), |item| (read_number(item.get("pausedSince")), read_number(item.get("pausedUntil")))))
     }
 
-    async fn window(&self, prefix: &Prefix, now: u64) -> Result<WindowCounts, LimitError> {
+    async fn window(&self, area: &Area, now: u64) -> Result<WindowCounts, LimitError> {
         let window = self.policy.window(now);
         let page = self
             .table
             .client()
             .query()
             .table_name(self.table.name())
-            .key_condition_expression("phone = :prefix AND #day BETWEEN :from AND :to")
+            .key_condition_expression("phone = :area AND #day BETWEEN :from AND :to")
             .expression_attribute_names("#day", "day")
-            .expression_attribute_values(":prefix", AttributeValue::S(partition_key(prefix)))
+            .expression_attribute_values(":area", AttributeValue::S(area.key()))
             .expression_attribute_values(":from", number(*window.start()))
             .expression_attribute_values(":to", number(*window.end()))
             .consistent_read(true)
@@ -88,6 +92,46 @@ impl DynamoDbPrefixLedger {
             sends: sum.sends.saturating_add(read_number(item.get("sends"))),
             correct: sum.correct.saturating_add(read_number(item.get("correct"))),
         }))
+    }
+
+    /// Takes one send of the pool's ceiling on `shard`, for a never-signed-in number unless
+    /// `established`.
+    async fn take_pool_shard(&self, shard: u32, now: u64, established: bool) -> Result<Reservation, LimitError> {
+        let hour = PoolCeiling::hour(now);
+        let mut adds = Vec::new();
+        let mut conditions = Vec::new();
+        let mut request = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .key("phone", AttributeValue::S(format!("pool#{shard}")))
+            .key("day", number(hour))
+            .expression_attribute_names("#expires", "expiresAt")
+            .expression_attribute_values(":one", number(1))
+            // The end of the next hour: an item outlives every write to its hour.
+            .expression_attribute_values(":expires", number((hour + 2) * 3_600));
+        let figures = [("all", self.ceiling.per_hour, true), ("new", self.ceiling.new_numbers_per_hour, !established)];
+        for (name, figure, counts) in figures {
+            if !counts {
+                continue;
+            }
+            adds.push(format!("#{name} :one"));
+            request = request.expression_attribute_names(format!("#{name}"), name);
+            if figure > 0 {
+                conditions.push(format!("(attribute_not_exists(#{name}) OR #{name} < :{name}_cap)"));
+                request = request
+                    .expression_attribute_values(format!(":{name}_cap"), number(PoolCeiling::shard_cap(figure, shard)));
+            }
+        }
+        request = request.update_expression(format!("ADD {} SET #expires = :expires", adds.join(", ")));
+        if !conditions.is_empty() {
+            request = request.condition_expression(conditions.join(" AND "));
+        }
+        Ok(match aws::conditional(request.send().await)? {
+            Conditional::Applied(_) => Reservation::Granted,
+            Conditional::ConditionFailed(_) => Reservation::Refused,
+        })
     }
 }
 
@@ -100,41 +144,84 @@ fn read_number(value: Option<&AttributeValue>) -> u64 {
     value.and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 
-impl PrefixLedger for DynamoDbPrefixLedger {
-    async fn state(&self, prefix: &Prefix, now: u64) -> Result<PrefixState, LimitError> {
-        let (paused_until, window) = tokio::join!(self.paused_until(prefix), self.window(prefix, now));
-        Ok(PrefixState { paused_until: paused_until?, window: window? })
+/// A shard drawn at random, so every send spreads the ceiling's writes evenly.
+fn random_shard() -> u32 {
+    rand::TryRng::try_next_u32(&mut rand::rngs::SysRng).map_or(0, |n| n % POOL_SHARDS)
+}
+
+impl PumpingLedger for DynamoDbPumpingLedger {
+    async fn state(&self, area: &Area, now: u64) -> Result<AreaState, LimitError> {
+        let (pause, window) = tokio::join!(self.pause_record(area), self.window(area, now));
+        let (paused_since, paused_until) = pause?;
+        Ok(AreaState { paused_since, paused_until, window: window? })
     }
 
-    async fn record_send(&self, prefix: &Prefix, now: u64) -> Result<(), LimitError> {
-        self.add(prefix, now, "sends").await
+    async fn record_send(&self, area: &Area, now: u64) -> Result<(), LimitError> {
+        self.add(area, now, "sends").await
     }
 
-    async fn record_correct(&self, prefix: &Prefix, now: u64) -> Result<(), LimitError> {
-        self.add(prefix, now, "correct").await
+    async fn record_correct(&self, area: &Area, now: u64) -> Result<(), LimitError> {
+        self.add(area, now, "correct").await
     }
 
-    async fn pause(&self, prefix: &Prefix, now: u64, until: u64) -> Result<bool, LimitError> {
+    async fn pause(&self, area: &Area, now: u64, until: u64) -> Result<bool, LimitError> {
         let result = self
             .table
             .client()
             .update_item()
             .table_name(self.table.name())
-            .key("phone", AttributeValue::S(partition_key(prefix)))
+            .key("phone", AttributeValue::S(area.key()))
             .key("day", number(PAUSE_DAY))
-            .update_expression("SET #paused = :until, #expires = :until")
+            .update_expression("SET #paused = :until, #since = :now, #expires = :until")
             .condition_expression("attribute_not_exists(#paused) OR #paused <= :now")
             .expression_attribute_names("#paused", "pausedUntil")
+            .expression_attribute_names("#since", "pausedSince")
             .expression_attribute_names("#expires", "expiresAt")
             .expression_attribute_values(":until", number(until))
             .expression_attribute_values(":now", number(now))
             .send()
             .await;
-        // Refused for its condition: the prefix was paused already, by another round.
+        // Refused for its condition: the area was paused already, by another round.
         Ok(match aws::conditional(result)? {
             Conditional::Applied(_) => true,
-            Conditional::ConditionFailed => false,
+            Conditional::ConditionFailed(_) => false,
         })
+    }
+
+    async fn take_prefix_budget(&self, prefix: &Prefix, now: u64) -> Result<Reservation, LimitError> {
+        let window = self.policy.budget_window(now);
+        let result = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .key("phone", AttributeValue::S(format!("budget:{prefix}")))
+            .key("day", number(window))
+            .update_expression("ADD #sends :one SET #expires = :expires")
+            .condition_expression("attribute_not_exists(#sends) OR #sends < :budget")
+            .expression_attribute_names("#sends", "sends")
+            .expression_attribute_names("#expires", "expiresAt")
+            .expression_attribute_values(":one", number(1))
+            .expression_attribute_values(":budget", number(self.policy.budget_per_window))
+            .expression_attribute_values(":expires", number((window + 2).saturating_mul(self.policy.window_seconds)))
+            .send()
+            .await;
+        Ok(match aws::conditional(result)? {
+            Conditional::Applied(_) => Reservation::Granted,
+            Conditional::ConditionFailed(_) => Reservation::Refused,
+        })
+    }
+
+    async fn take_pool(&self, now: u64, established: bool) -> Result<Reservation, LimitError> {
+        let first = random_shard();
+        match self.take_pool_shard(first, now, established).await? {
+            Reservation::Granted => Ok(Reservation::Granted),
+            // That shard's part is spent; another may not be yet.
+            Reservation::Refused => {
+                let other = (first + 1 + random_shard() % (POOL_SHARDS - 1)) % POOL_SHARDS;
+                self.take_pool_shard(other, now, established).await
+            }
+        }
     }
 }
 
@@ -147,7 +234,7 @@ mod tests {
     use aws_smithy_mocks::{Rule, RuleMode, mock};
 
     use super::*;
-    use crate::aws::mocked::{self, map, n, only, recorder};
+    use crate::aws::mocked::{self, map, n, only, recorder, taken};
     use crate::phone::PhoneNumber;
     use crate::send_limit::dynamodb::sdk_config;
 
@@ -164,13 +251,19 @@ mod tests {
         budget_per_window: 0,
     };
 
-    fn prefix() -> Prefix {
-        Prefix::of(&PhoneNumber::parse("+18765550100").expect("a valid number"))
+    const CEILING: PoolCeiling = PoolCeiling { per_hour: 1_000, new_numbers_per_hour: 205 };
+
+    fn number() -> PhoneNumber {
+        PhoneNumber::parse("+18765550100").expect("a valid number")
     }
 
-    fn ledger(rules: &[&Rule]) -> DynamoDbPrefixLedger {
+    fn prefix() -> Area {
+        Area::Prefix(Prefix::of(&number()))
+    }
+
+    fn ledger(rules: &[&Rule]) -> DynamoDbPumpingLedger {
         let client = mocked::dynamodb(&sdk_config(), mocked::mock_http(), rules);
-        DynamoDbPrefixLedger::new(Table::with_client(TABLE.into(), client), POLICY)
+        DynamoDbPumpingLedger::new(Table::with_client(TABLE.into(), client), POLICY, CEILING)
     }
 
     #[tokio::test]
@@ -213,9 +306,11 @@ mod tests {
     async fn the_state_is_the_pause_and_the_sum_of_the_window_s_buckets_read_consistently() {
         let (gets, record_get) = recorder::<GetItemInput>();
         let (queries, record_query) = recorder::<QueryInput>();
-        let get = mock!(aws_sdk_dynamodb::Client::get_item)
-            .match_requests(record_get)
-            .then_output(|| GetItemOutput::builder().set_item(Some(map(&[("pausedUntil", n(NOW + 60))]))).build());
+        let get = mock!(aws_sdk_dynamodb::Client::get_item).match_requests(record_get).then_output(|| {
+            GetItemOutput::builder()
+                .set_item(Some(map(&[("pausedUntil", n(NOW + 60)), ("pausedSince", n(NOW - 1_740))])))
+                .build()
+        });
         let query = mock!(aws_sdk_dynamodb::Client::query).match_requests(record_query).then_output(|| {
             QueryOutput::builder()
                 .items(map(&[("sends", n(7)), ("correct", n(1))]))
@@ -226,10 +321,17 @@ mod tests {
         });
         // The two reads run at once, in either order.
         let client = mocked::dynamodb_with(&sdk_config(), RuleMode::MatchAny, &[&get, &query]);
-        let ledger = DynamoDbPrefixLedger::new(Table::with_client(TABLE.into(), client), POLICY);
+        let ledger = DynamoDbPumpingLedger::new(Table::with_client(TABLE.into(), client), POLICY, CEILING);
 
         let state = ledger.state(&prefix(), NOW).await.expect("read");
-        assert_eq!(state, PrefixState { paused_until: NOW + 60, window: WindowCounts { sends: 12, correct: 3 } });
+        assert_eq!(
+            state,
+            AreaState {
+                paused_since: NOW - 1_740,
+                paused_until: NOW + 60,
+                window: WindowCounts { sends: 12, correct: 3 }
+            }
+        );
 
         let get = only(&gets, "GetItem");
         assert_eq!(
@@ -239,13 +341,13 @@ mod tests {
         assert_eq!(get.consistent_read(), Some(true));
         let query = only(&queries, "Query");
         assert_eq!(query.table_name(), Some(TABLE));
-        assert_eq!(query.key_condition_expression(), Some("phone = :prefix AND #day BETWEEN :from AND :to"));
+        assert_eq!(query.key_condition_expression(), Some("phone = :area AND #day BETWEEN :from AND :to"));
         assert_eq!(query.expression_attribute_names(), Some(&map(&[("#day", "day".to_owned())])));
         // Twelve 5-minute buckets, the current one included.
         assert_eq!(
             query.expression_attribute_values(),
             Some(&map(&[
-                (":prefix", AttributeValue::S("prefix:+1876".into())),
+                (":area", AttributeValue::S("prefix:+1876".into())),
                 (":from", n(BUCKET - 11)),
                 (":to", n(BUCKET)),
             ]))
@@ -258,8 +360,8 @@ mod tests {
         let get = mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| GetItemOutput::builder().build());
         let query = mock!(aws_sdk_dynamodb::Client::query).then_output(|| QueryOutput::builder().build());
         let client = mocked::dynamodb_with(&sdk_config(), RuleMode::MatchAny, &[&get, &query]);
-        let ledger = DynamoDbPrefixLedger::new(Table::with_client(TABLE.into(), client), POLICY);
-        assert_eq!(ledger.state(&prefix(), NOW).await, Ok(PrefixState::default()));
+        let ledger = DynamoDbPumpingLedger::new(Table::with_client(TABLE.into(), client), POLICY, CEILING);
+        assert_eq!(ledger.state(&prefix(), NOW).await, Ok(AreaState::default()));
     }
 
     #[tokio::test]
@@ -270,7 +372,7 @@ mod tests {
             .http_status(400, mocked::dynamodb_error("AccessDeniedException"))
             .build();
         let client = mocked::dynamodb_with(&sdk_config(), RuleMode::MatchAny, &[&get, &query]);
-        let ledger = DynamoDbPrefixLedger::new(Table::with_client(TABLE.into(), client), POLICY);
+        let ledger = DynamoDbPumpingLedger::new(Table::with_client(TABLE.into(), client), POLICY, CEILING);
         assert_eq!(
             ledger.state(&prefix(), NOW).await,
             Err(LimitError::Refused { code: "AccessDeniedException".into() })
@@ -290,7 +392,7 @@ mod tests {
             update.key(),
             Some(&map(&[("phone", AttributeValue::S("prefix:+1876".into())), ("day", n(PAUSE_DAY))]))
         );
-        assert_eq!(update.update_expression(), Some("SET #paused = :until, #expires = :until"));
+        assert_eq!(update.update_expression(), Some("SET #paused = :until, #since = :now, #expires = :until"));
         assert_eq!(update.condition_expression(), Some("attribute_not_exists(#paused) OR #paused <= :now"));
         assert_eq!(update.expression_attribute_values(), Some(&map(&[(":until", n(NOW + 1_800)), (":now", n(NOW))])));
 
@@ -312,5 +414,102 @@ mod tests {
             ledger(&[&rule]).record_send(&prefix(), NOW).await,
             Err(LimitError::Refused { code: "ResourceNotFoundException".into() })
         );
+    }
+
+    #[tokio::test]
+    async fn a_region_is_counted_under_its_own_key() {
+        let (seen, record) = recorder::<UpdateItemInput>();
+        let rule = mock!(aws_sdk_dynamodb::Client::update_item)
+            .match_requests(record)
+            .then_output(|| UpdateItemOutput::builder().build());
+        let [_, region] = Area::of(&number());
+        ledger(&[&rule]).record_send(&region, NOW).await.expect("counted");
+        let update = only(&seen, "UpdateItem");
+        assert_eq!(update.key(), Some(&map(&[("phone", AttributeValue::S("region:JM".into())), ("day", n(BUCKET))])));
+    }
+
+    #[tokio::test]
+    async fn a_prefix_budget_is_one_conditional_add_on_its_fixed_window() {
+        let (seen, record) = recorder::<UpdateItemInput>();
+        let rule = mock!(aws_sdk_dynamodb::Client::update_item)
+            .match_requests(record)
+            .then_output(|| UpdateItemOutput::builder().build());
+        let client = mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]);
+        let budget = BreakerPolicy { budget_per_window: 50, ..POLICY };
+        let ledger = DynamoDbPumpingLedger::new(Table::with_client(TABLE.into(), client), budget, CEILING);
+        let Area::Prefix(prefix) = prefix() else { unreachable!("a prefix") };
+        assert_eq!(ledger.take_prefix_budget(&prefix, NOW).await, Ok(Reservation::Granted));
+        let update = only(&seen, "UpdateItem");
+        let window = NOW / 3_600;
+        assert_eq!(
+            update.key(),
+            Some(&map(&[("phone", AttributeValue::S("budget:+1876".into())), ("day", n(window))]))
+        );
+        assert_eq!(update.update_expression(), Some("ADD #sends :one SET #expires = :expires"));
+        assert_eq!(update.condition_expression(), Some("attribute_not_exists(#sends) OR #sends < :budget"));
+        assert_eq!(update.expression_attribute_values().expect("values")[":budget"], n(50));
+
+        let spent = mock!(aws_sdk_dynamodb::Client::update_item)
+            .sequence()
+            .http_status(400, mocked::dynamodb_error("ConditionalCheckFailedException"))
+            .build();
+        let client = mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&spent]);
+        let ledger = DynamoDbPumpingLedger::new(Table::with_client(TABLE.into(), client), budget, CEILING);
+        assert_eq!(ledger.take_prefix_budget(&prefix, NOW).await, Ok(Reservation::Refused));
+    }
+
+    #[tokio::test]
+    async fn the_pool_ceiling_is_one_conditional_add_on_a_shard_and_tries_one_other_when_full() {
+        let (seen, record) = recorder::<UpdateItemInput>();
+        let full = mock!(aws_sdk_dynamodb::Client::update_item)
+            .match_requests(record)
+            .sequence()
+            .http_status(400, mocked::dynamodb_error("ConditionalCheckFailedException"))
+            .output(|| UpdateItemOutput::builder().build())
+            .build();
+        assert_eq!(ledger(&[&full]).take_pool(NOW, false).await, Ok(Reservation::Granted));
+        let writes = taken(&seen);
+        assert_eq!(writes.len(), 2, "the first shard full, another one tried");
+        let shard = |u: &UpdateItemInput| match u.key().and_then(|k| k.get("phone")) {
+            Some(AttributeValue::S(key)) => key.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_ne!(shard(&writes[0]), shard(&writes[1]));
+        for update in &writes {
+            assert!(shard(update).starts_with("pool#"));
+            assert_eq!(update.key().and_then(|k| k.get("day")), Some(&n(NOW / 3_600)));
+            assert_eq!(update.update_expression(), Some("ADD #all :one, #new :one SET #expires = :expires"));
+            assert_eq!(
+                update.condition_expression(),
+                Some(
+                    "(attribute_not_exists(#all) OR #all < :all_cap) AND (attribute_not_exists(#new) OR #new < :new_cap)"
+                )
+            );
+            let index: u32 = shard(update)["pool#".len()..].parse().expect("a shard number");
+            let values = update.expression_attribute_values().expect("values");
+            assert_eq!(values[":all_cap"], n(PoolCeiling::shard_cap(1_000, index)));
+            assert_eq!(values[":new_cap"], n(PoolCeiling::shard_cap(205, index)));
+        }
+
+        // An established number counts toward the whole ceiling only.
+        let (seen, record) = recorder::<UpdateItemInput>();
+        let rule = mock!(aws_sdk_dynamodb::Client::update_item)
+            .match_requests(record)
+            .then_output(|| UpdateItemOutput::builder().build());
+        assert_eq!(ledger(&[&rule]).take_pool(NOW, true).await, Ok(Reservation::Granted));
+        let update = only(&seen, "UpdateItem");
+        assert_eq!(update.update_expression(), Some("ADD #all :one SET #expires = :expires"));
+        assert_eq!(update.condition_expression(), Some("(attribute_not_exists(#all) OR #all < :all_cap)"));
+    }
+
+    #[tokio::test]
+    async fn two_full_shards_refuse_the_send() {
+        let full = mock!(aws_sdk_dynamodb::Client::update_item)
+            .sequence()
+            .http_status(400, mocked::dynamodb_error("ConditionalCheckFailedException"))
+            .times(2)
+            .build();
+        assert_eq!(ledger(&[&full]).take_pool(NOW, false).await, Ok(Reservation::Refused));
+        assert_eq!(full.num_calls(), 2);
     }
 }

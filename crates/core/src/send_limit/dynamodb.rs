@@ -8,8 +8,16 @@
 //! number can never both take the last slot. Operators can look a number up (query by `phone`)
 //! or lift its limit (delete its items).
 //!
-//! The same table keeps each number's wrong answers across sign-ins ([`crate::lockout`]) under
-//! `day = 0`; [`Table`] is the one handle (name and client) both use.
+//! Create reads the item first (strongly consistent) to learn whether a slot is left, before any
+//! other budget is touched; the reservation is still the one conditional write above.
+//!
+//! The retry guard is an item of its own, `phone` = `round:<RoundKey>`, `day` = 0, with `until`
+//! (the end of the retry window) and `expiresAt`: one conditional write that succeeds only if no
+//! call for the round came within the window. A call that answered in time removes `until`.
+//!
+//! The same table keeps each number's answers across sign-ins ([`crate::lockout`]) under
+//! `day = 0`, and the pumping defences' counts ([`crate::pumping`]); [`Table`] is the one handle
+//! (name and client) they all use.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -17,7 +25,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{LimitError, PerNumberLimits, Reservation, SendLimiter, Window};
+use super::{LimitError, PerNumberLimits, RETRY_WINDOW_SECONDS, Reservation, RoundKey, SendLimiter, Window};
 use crate::aws::{self, Conditional, Failure};
 use crate::phone::PhoneNumber;
 
@@ -85,6 +93,71 @@ fn number(n: impl ToString) -> AttributeValue {
 }
 
 impl SendLimiter for DynamoDbLimiter {
+    async fn has_slot(&self, to: &PhoneNumber, now: u64) -> Result<bool, LimitError> {
+        let window = Window::at(now);
+        let hour = format!("h{:02}", window.hour);
+        let output = self
+            .table
+            .client()
+            .get_item()
+            .table_name(self.table.name())
+            .key("phone", AttributeValue::S(to.expose().to_owned()))
+            .key("day", number(window.day))
+            .consistent_read(true)
+            .projection_expression("#sends, #hour")
+            .expression_attribute_names("#sends", "sends")
+            .expression_attribute_names("#hour", hour.clone())
+            .send()
+            .await
+            .map_err(|e| LimitError::from(aws::classify(&e)))?;
+        let count = |name: &str| {
+            output.item().and_then(|i| i.get(name)).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<u64>().ok())
+        };
+        let day = count("sends").unwrap_or(0);
+        let this_hour = count(&hour).unwrap_or(0);
+        Ok(day < u64::from(self.limits.per_day) && this_hour < u64::from(self.limits.per_hour))
+    }
+
+    async fn first_call(&self, round: &RoundKey, now: u64) -> Result<bool, LimitError> {
+        let until = now.saturating_add(RETRY_WINDOW_SECONDS);
+        let result = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .key("phone", AttributeValue::S(format!("round:{}", round.as_str())))
+            .key("day", number(0))
+            .update_expression("SET #until = :until, #expires = :expires")
+            .condition_expression("attribute_not_exists(#until) OR #until <= :now")
+            .expression_attribute_names("#until", "until")
+            .expression_attribute_names("#expires", "expiresAt")
+            .expression_attribute_values(":until", number(until))
+            .expression_attribute_values(":now", number(now))
+            // DynamoDB's TTL sweeps within days; `until` is what the condition reads.
+            .expression_attribute_values(":expires", number(until))
+            .send()
+            .await;
+        Ok(match aws::conditional(result)? {
+            Conditional::Applied(_) => true,
+            Conditional::ConditionFailed(_) => false,
+        })
+    }
+
+    async fn release(&self, round: &RoundKey, _now: u64) -> Result<(), LimitError> {
+        self.table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .key("phone", AttributeValue::S(format!("round:{}", round.as_str())))
+            .key("day", number(0))
+            .update_expression("REMOVE #until")
+            .expression_attribute_names("#until", "until")
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| aws::classify(&e).into())
+    }
+
     async fn reserve(&self, to: &PhoneNumber, now: u64) -> Result<Reservation, LimitError> {
         let window = Window::at(now);
         let result = self
@@ -110,7 +183,7 @@ impl SendLimiter for DynamoDbLimiter {
             .await;
         Ok(match aws::conditional(result)? {
             Conditional::Applied(_) => Reservation::Granted,
-            Conditional::ConditionFailed => Reservation::Refused,
+            Conditional::ConditionFailed(_) => Reservation::Refused,
         })
     }
 }
@@ -305,5 +378,55 @@ mod tests {
         let limiter = DynamoDbLimiter::new(table.clone(), LIMITS);
         assert!(table.client.get().is_none(), "no SDK work before the table is used");
         assert!(Arc::ptr_eq(&table.client, &limiter.table.client), "one client for every use");
+    }
+
+    #[tokio::test]
+    async fn whether_a_slot_is_left_is_one_consistent_read_of_the_day_and_the_hour() {
+        use aws_sdk_dynamodb::operation::get_item::{GetItemInput, GetItemOutput};
+        for (day, hour, left) in [
+            (None, None, true),
+            (Some("9"), Some("4"), true),
+            (Some("10"), Some("1"), false),
+            (Some("3"), Some("5"), false),
+        ] {
+            let (seen, record) = mocked::recorder::<GetItemInput>();
+            let rule = mock!(aws_sdk_dynamodb::Client::get_item).match_requests(record).then_output(move || {
+                let mut item = HashMap::new();
+                if let Some(d) = day {
+                    item.insert("sends".to_owned(), n(d));
+                }
+                if let Some(h) = hour {
+                    item.insert("h13".to_owned(), n(h));
+                }
+                GetItemOutput::builder().set_item(Some(item)).build()
+            });
+            let client = mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]);
+            let limiter = DynamoDbLimiter::new(Table::with_client(TABLE.into(), client), LIMITS);
+            assert_eq!(limiter.has_slot(&to(), NOW).await, Ok(left), "{day:?} {hour:?}");
+            let get = mocked::only(&seen, "GetItem");
+            assert_eq!(get.consistent_read(), Some(true));
+            let key: HashMap<_, _> =
+                [("phone".to_owned(), AttributeValue::S(TO.into())), ("day".to_owned(), n("20413"))].into();
+            assert_eq!(get.key(), Some(&key));
+        }
+    }
+
+    #[tokio::test]
+    async fn the_retry_guard_is_one_conditional_write_per_round() {
+        let (rule, seen) = accepting();
+        let round = RoundKey::of(["+15555550100", "answer"]);
+        assert_eq!(limiter(&sdk_config(), &[&rule]).first_call(&round, NOW).await, Ok(true));
+        let update = seen.lock().expect("not poisoned")[0].clone();
+        let key: HashMap<_, _> =
+            [("phone".to_owned(), AttributeValue::S(format!("round:{}", round.as_str()))), ("day".to_owned(), n("0"))]
+                .into();
+        assert_eq!(update.key(), Some(&key));
+        assert_eq!(update.update_expression(), Some("SET #until = :until, #expires = :expires"));
+        assert_eq!(update.condition_expression(), Some("attribute_not_exists(#until) OR #until <= :now"));
+        let values = update.expression_attribute_values().expect("values");
+        assert_eq!(values[":until"], n(&(NOW + RETRY_WINDOW_SECONDS).to_string()));
+
+        let retry = refused_with("ConditionalCheckFailedException");
+        assert_eq!(limiter(&sdk_config(), &[&retry]).first_call(&round, NOW + 3).await, Ok(false), "a retry");
     }
 }

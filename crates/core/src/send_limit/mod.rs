@@ -10,7 +10,17 @@
 //!
 //! The windows are fixed (clock hours and UTC days, not sliding), which keeps the store to one
 //! small item per number and day and the check to one write. A reserved slot stays used even
-//! if the SMS then fails: it bounds attempts to send, not only successes.
+//! if the SMS then fails: it bounds attempts to send, not only successes. Create reads whether a
+//! slot is left first ([`SendLimiter::has_slot`]), and reserves one only when nothing else
+//! withholds the code: a round withheld for another reason (a locked number, a paused area, a
+//! spent budget) never takes one of the owner's slots.
+//!
+//! The same store guards against Cognito's retries ([`SendLimiter::first_call`]): Cognito calls
+//! create again when it did not answer in time, with the same event. A short-lived conditional
+//! record per round ([`RoundKey`]) makes the second call send nothing and take no slot. A call
+//! that answers in time releases the record ([`SendLimiter::release`]): Cognito then has its
+//! answer and never retries it, so a call for the same key after that is a new sign-in (the first
+//! round of a sign-in has no other key than its user).
 
 #[cfg(feature = "aws")]
 pub mod dynamodb;
@@ -72,20 +82,75 @@ pub enum LimitError {
     Refused { code: String },
 }
 
+/// How long after a round was first created a call for the same round counts as Cognito's retry,
+/// unless the first call released it by answering in time. Cognito waits 5 seconds for each of its
+/// at most three attempts, so its last retry starts about 10 seconds after the first; 20 leaves
+/// room.
+pub const RETRY_WINDOW_SECONDS: u64 = 20;
+
+/// One round of one sign-in, as create sees it: a digest of the user name, every earlier round
+/// of the session (their metadata holds each round's code and time, so no two sign-ins share
+/// them once they have a round) and the action. A retry of a create call has the same key; so
+/// has the first round of another sign-in of the same user started within
+/// [`RETRY_WINDOW_SECONDS`] (it gets a round that offers a resend at once).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RoundKey(String);
+
+impl RoundKey {
+    pub fn of<'a>(parts: impl IntoIterator<Item = &'a str>) -> Self {
+        use sha2::Digest;
+        let mut hash = sha2::Sha256::new();
+        for part in parts {
+            // Each part's length first, so the parts cannot run into one another.
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part.as_bytes());
+        }
+        Self(hash.finalize()[..16].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Something that counts SMS per number and refuses past the limits.
 pub trait SendLimiter: Send + Sync {
+    /// Whether `to` has a slot left in the windows of `now`: a read, nothing taken.
+    fn has_slot(&self, to: &PhoneNumber, now: u64) -> impl Future<Output = Result<bool, LimitError>> + Send;
+
     /// Takes one slot for `to` in the windows of `now`, or refuses if either is full. Must be
     /// atomic: two concurrent calls never both take the last slot.
     fn reserve(&self, to: &PhoneNumber, now: u64) -> impl Future<Output = Result<Reservation, LimitError>> + Send;
+
+    /// Records that `round` is being created at `now`: `true` for its first call, `false` for
+    /// another call within [`RETRY_WINDOW_SECONDS`] (a retry). Atomic: of two concurrent calls,
+    /// one is the first.
+    fn first_call(&self, round: &RoundKey, now: u64) -> impl Future<Output = Result<bool, LimitError>> + Send;
+
+    /// Ends `round`'s retry window: its call answered Cognito in time.
+    fn release(&self, round: &RoundKey, now: u64) -> impl Future<Output = Result<(), LimitError>> + Send;
 }
 
-/// No per-number limit (`SEND_LIMIT_TABLE` empty): every reservation is granted.
+/// No per-number limit (`SEND_LIMIT_TABLE` empty): every reservation is granted, and every call
+/// is a first call (without the table there is nothing to tell a retry by).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoLimit;
 
 impl SendLimiter for NoLimit {
+    async fn has_slot(&self, _to: &PhoneNumber, _now: u64) -> Result<bool, LimitError> {
+        Ok(true)
+    }
+
     async fn reserve(&self, _to: &PhoneNumber, _now: u64) -> Result<Reservation, LimitError> {
         Ok(Reservation::Granted)
+    }
+
+    async fn first_call(&self, _round: &RoundKey, _now: u64) -> Result<bool, LimitError> {
+        Ok(true)
+    }
+
+    async fn release(&self, _round: &RoundKey, _now: u64) -> Result<(), LimitError> {
+        Ok(())
     }
 }
 
@@ -102,6 +167,14 @@ mod tests {
         assert_eq!(Window::at(midnight + 3_600), Window { day: 20_413, hour: 1 });
         assert_eq!(Window::at(midnight + 86_399), Window { day: 20_413, hour: 23 });
         assert_eq!(Window::at(midnight + 86_400), Window { day: 20_414, hour: 0 });
+    }
+
+    #[test]
+    fn round_keys_tell_their_parts_apart() {
+        assert_eq!(RoundKey::of(["+15555550100", ""]), RoundKey::of(["+15555550100", ""]));
+        assert_ne!(RoundKey::of(["ab", "c"]), RoundKey::of(["a", "bc"]));
+        assert_ne!(RoundKey::of(["+15555550100"]), RoundKey::of(["+15555550101"]));
+        assert_eq!(RoundKey::of(["x"]).as_str().len(), 32);
     }
 
     #[test]

@@ -3,13 +3,14 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::code::{Code, CodeSource, RandomUnavailable};
+use crate::code::{Code, CodeSource, Nonce, RandomUnavailable};
 
 /// Draws 1, 2, 3, ... as codes of the asked length (`000001`, `000002`, ...), so a test can name
-/// the code a round will send without reading it back.
+/// the code a round will send without reading it back; and 1, 2, 3, ... as nonces.
 #[derive(Debug, Default)]
 pub struct CountingCodes {
     drawn: AtomicU64,
+    nonces: AtomicU64,
 }
 
 impl CountingCodes {
@@ -29,6 +30,10 @@ impl CodeSource for CountingCodes {
         let n = self.drawn.fetch_add(1, Ordering::Relaxed) + 1;
         Code::parse(&Self::nth(n, length)).map_err(|_| RandomUnavailable)
     }
+
+    fn nonce(&self) -> Result<Nonce, RandomUnavailable> {
+        Ok(Nonce::from_counter(self.nonces.fetch_add(1, Ordering::Relaxed) + 1))
+    }
 }
 
 /// A random source that cannot be read (an exhausted or broken `getrandom`).
@@ -37,6 +42,10 @@ pub struct NoRandomness;
 
 impl CodeSource for NoRandomness {
     fn draw(&self, _length: usize) -> Result<Code, RandomUnavailable> {
+        Err(RandomUnavailable)
+    }
+
+    fn nonce(&self) -> Result<Nonce, RandomUnavailable> {
         Err(RandomUnavailable)
     }
 }

@@ -11,9 +11,10 @@ use super::sms::RecordingSender;
 use super::{NOW, block_on};
 use crate::Config;
 use crate::code::CodeSource;
+use crate::invocation::Invocation;
 use crate::lockout::{AnswerLedger, NoLockout};
 use crate::metrics::Metrics;
-use crate::pumping::{NoBreaker, PrefixLedger};
+use crate::pumping::{NoBreaker, PumpingLedger};
 use crate::send_limit::SendLimiter;
 use crate::triggers::create::CreateContext;
 use crate::triggers::{create, define, pre_sign_up, verify};
@@ -26,7 +27,7 @@ pub struct Deployment<L, A = NoLockout, P = NoBreaker, R = crate::code::SystemRa
     pub metric_lines: RefCell<Vec<String>>,
 }
 
-impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R: CodeSource> Deployment<L, A, P, R> {
+impl<L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R: CodeSource> Deployment<L, A, P, R> {
     pub fn new(ctx: CreateContext<RecordingSender, L, A, P, R>) -> Self {
         Self { ctx, metric_lines: RefCell::default() }
     }
@@ -48,7 +49,8 @@ impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R: CodeSource> Deployment
         let mut event = events::event(
             events::PRE_SIGN_UP,
             "sub-1",
-            json!({"userAttributes": attributes(phone), "validationData": null}),
+            // What a client's SignUp carries: the number, nothing else.
+            json!({"userAttributes": phone.map_or(json!({}), |p| json!({"phone_number": p})), "validationData": null}),
         );
         event["response"] = json!({"autoConfirmUser": false, "autoVerifyPhone": false, "autoVerifyEmail": false});
         let mut metrics = Metrics::default();
@@ -74,7 +76,7 @@ pub struct Flow<'a, L, A, P, R> {
     pub codes: Vec<String>,
 }
 
-impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R: CodeSource> Flow<'_, L, A, P, R> {
+impl<L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R: CodeSource> Flow<'_, L, A, P, R> {
     fn attrs(&self) -> Value {
         attributes(self.known.then_some(self.phone))
     }
@@ -111,8 +113,12 @@ impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R: CodeSource> Flow<'_, L
         }
         let event = events::event(events::CREATE, self.user(), request);
         let mut metrics = Metrics::default();
-        let created =
-            block_on(create::handle(serde_json::from_value(event).expect("create event"), &d.ctx, now, &mut metrics));
+        let created = block_on(create::handle(
+            serde_json::from_value(event).expect("create event"),
+            &d.ctx,
+            &Invocation::at(now),
+            &mut metrics,
+        ));
         d.record(&metrics);
         let created = created.map_err(|e| e.to_string())?;
         let code = created.response.private_challenge_parameters["code"].clone();
@@ -131,8 +137,8 @@ impl<L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R: CodeSource> Flow<'_, L
             serde_json::from_value(event).expect("verify event"),
             d.config(),
             &d.ctx.ledger,
-            &d.ctx.prefixes,
-            now,
+            &d.ctx.pumping,
+            &Invocation::at(now),
             &mut metrics,
         ));
         d.record(&metrics);

@@ -5,7 +5,7 @@
 //! ever links it (the fakes here answer whatever a test tells them to).
 //!
 //! - The fakes, one per trait: [`sms::RecordingSender`], [`send_limit::InMemoryLimiter`],
-//!   [`lockout::InMemoryLockout`], [`pumping::InMemoryPrefixLedger`], and [`codes`] for the
+//!   [`lockout::InMemoryLockout`], [`pumping::InMemoryPumpingLedger`], and [`codes`] for the
 //!   random source.
 //! - [`events`]: Cognito's events as JSON, as Cognito sends them; [`expected`]: matching a
 //!   response against a sample event's expectation.
@@ -24,6 +24,7 @@ pub mod lockout;
 pub mod oracles;
 pub mod pumping;
 pub mod send_limit;
+pub mod slow;
 pub mod sms;
 
 /// The clock the tests and the sample events in `events/` are written around (2025-11-21).

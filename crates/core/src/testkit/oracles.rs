@@ -14,6 +14,7 @@ use serde_json::Value;
 use super::sms::SentSms;
 use crate::Config;
 use crate::challenge::ChallengeState;
+use crate::code::Nonce;
 use crate::phone::PhoneNumber;
 use crate::triggers::public;
 
@@ -70,7 +71,7 @@ pub fn verify_may_accept(request: &Value, config: &Config, now: u64) -> bool {
 }
 
 /// What must hold of a round create made at `now` for `request`, with `sent` the SMS that went
-/// out: metadata that parses back; the private code, expiry and delivery the metadata's; the six
+/// out: metadata that parses back; the private code, expiry and delivery the metadata's and a nonce; the seven
 /// public parameters, the number only masked; at most one SMS, only to a known user's own number,
 /// carrying the code, issued now and marked delivered; and a round that sent nothing winnable
 /// only with the fixed code of a known user's proven, allowed test number, or by keeping an
@@ -97,8 +98,11 @@ pub fn created_round(
     if private["expiresAt"].as_str() != Some(expires_at.as_str()) {
         return broken("the private expiry is not the metadata's");
     }
-    if private["delivered"].as_str() != Some(if state.delivered { "true" } else { "false" }) {
+    if private["delivered"].as_str() != Some(if state.is_delivered() { "true" } else { "false" }) {
         return broken("the private delivery flag is not the metadata's");
+    }
+    if private["nonce"].as_str().and_then(Nonce::parse).is_none() {
+        return broken("no round nonce in the private parameters");
     }
 
     let Some(public_params) = response["publicChallengeParameters"].as_object() else {
@@ -106,14 +110,7 @@ pub fn created_round(
     };
     let mut names: Vec<&str> = public_params.keys().map(String::as_str).collect();
     names.sort_unstable();
-    let mut expected = [
-        public::MASKED_PHONE_NUMBER,
-        public::CODE_LENGTH,
-        public::EXPIRES_IN_SECONDS,
-        public::ATTEMPTS_LEFT,
-        public::RESEND_IN_SECONDS,
-        public::SENDS_LEFT,
-    ];
+    let mut expected = public::ALL;
     expected.sort_unstable();
     if names != expected {
         return broken(&format!("public parameter names {names:?}"));
@@ -127,7 +124,7 @@ pub fn created_round(
     }
 
     match sent {
-        [] if state.delivered => {
+        [] if state.is_delivered() => {
             // Sent nothing now: only a configured test number's fixed code, or a round that keeps
             // an earlier delivered code, may be won.
             let proven = request["userAttributes"]["phone_number_verified"]
@@ -145,7 +142,7 @@ pub fn created_round(
                 .and_then(|s| s.last())
                 .and_then(|r| r["challengeMetadata"].as_str())
                 .and_then(|m| ChallengeState::parse(m).ok());
-            if !previous.is_some_and(|p| p.delivered && p.code == state.code && p.issued_at == state.issued_at) {
+            if !previous.is_some_and(|p| p.is_delivered() && p.code == state.code && p.issued_at == state.issued_at) {
                 return broken("a round that sent nothing is winnable without an earlier delivered code");
             }
         }
@@ -163,7 +160,7 @@ pub fn created_round(
             if state.issued_at != now {
                 return broken("a code sent now, recorded as issued at another time");
             }
-            if !state.delivered {
+            if !state.is_delivered() {
                 return broken("a code sent but not marked delivered");
             }
         }
@@ -267,20 +264,22 @@ mod tests {
 
     #[test]
     fn a_round_that_sent_nothing_is_winnable_only_with_a_test_code_or_an_earlier_delivered_one() {
-        let config = Config::from_lookup(|v| (v == "TEST_PHONE_NUMBERS").then(|| "+15555550111=246810".to_owned()))
+        let config = Config::from_lookup(|v| (v == "TEST_PHONE_NUMBERS").then(|| "+15555550111=24681012".to_owned()))
             .expect("valid");
         let request = |phone: &str, session: Value| json!({"userAttributes": {"phone_number": phone, "phone_number_verified": "true"}, "session": session});
         let response = |meta: &str, code: &str, delivered: &str| {
             json!({"challengeMetadata": meta,
-                "privateChallengeParameters": {"code": code, "expiresAt": "1763700300", "delivered": delivered},
-                "publicChallengeParameters": {"maskedPhoneNumber": "+1******0111", "codeLength": "6",
-                    "expiresInSeconds": "300", "attemptsLeft": "3", "resendInSeconds": "30", "sendsLeft": "2"}})
+                "privateChallengeParameters": {"code": code, "expiresAt": "1763700300", "delivered": delivered,
+                    "nonce": "0000000000000000000000000000002a"},
+                "publicChallengeParameters": {"maskedPhoneNumber": "+1******0111", "codeLength": "8",
+                    "expiresInSeconds": "300", "attemptsLeft": "3", "resendInSeconds": "30", "sendsLeft": "2",
+                    "codeSent": "true"}})
         };
-        let test_round = response("SMSOTP2:246810:1763700000:1:0:1", "246810", "true");
+        let test_round = response("SMSOTP2:24681012:1763700000:1:0:1", "24681012", "true");
         let judged = created_round(&request("+15555550111", json!([])), &test_round, &[], &config, 1_763_700_000);
         assert!(judged.is_ok(), "{judged:?}");
         let other = request("+15555550100", json!([]));
-        let forged = response("SMSOTP2:246810:1763700000:1:0:1", "246810", "true");
+        let forged = response("SMSOTP2:24681012:1763700000:1:0:1", "24681012", "true");
         assert!(created_round(&other, &forged, &[], &config, 1_763_700_000).is_err(), "delivered, yet nothing sent");
         let unproven = json!({"userAttributes": {"phone_number": "+15555550111", "phone_number_verified": "false"},
             "session": []});
@@ -288,9 +287,9 @@ mod tests {
         let kept = request(
             "+15555550100",
             json!([{"challengeName": "CUSTOM_CHALLENGE", "challengeResult": false,
-            "challengeMetadata": "SMSOTP2:246810:1763700000:1:0:1"}]),
+            "challengeMetadata": "SMSOTP2:24681012:1763700000:1:0:1"}]),
         );
-        let next = response("SMSOTP2:246810:1763700000:1:1:1", "246810", "true");
+        let next = response("SMSOTP2:24681012:1763700000:1:1:1", "24681012", "true");
         let judged = created_round(&kept, &next, &[], &config, 1_763_700_000);
         assert!(judged.is_ok(), "the earlier delivered code: {judged:?}");
     }

@@ -5,7 +5,9 @@ use std::sync::Mutex;
 
 use super::lock;
 use crate::phone::PhoneNumber;
-use crate::send_limit::{LimitError, PerNumberLimits, Reservation, SendLimiter, Window};
+use crate::send_limit::{
+    LimitError, PerNumberLimits, RETRY_WINDOW_SECONDS, Reservation, RoundKey, SendLimiter, Window,
+};
 
 /// One number's sends on one day: the day's total and each hour's.
 type DayCounts = (u32, [u32; 24]);
@@ -15,12 +17,14 @@ pub struct InMemoryLimiter {
     limits: PerNumberLimits,
     /// (number, day since the epoch) -> that day's counts
     counts: Mutex<HashMap<(String, u64), DayCounts>>,
+    /// Round key -> the end of its retry window.
+    rounds: Mutex<HashMap<String, u64>>,
     failure: Mutex<Option<LimitError>>,
 }
 
 impl InMemoryLimiter {
     pub fn new(limits: PerNumberLimits) -> Self {
-        Self { limits, counts: Mutex::default(), failure: Mutex::default() }
+        Self { limits, counts: Mutex::default(), rounds: Mutex::default(), failure: Mutex::default() }
     }
 
     /// Every later reservation fails with `error`.
@@ -35,11 +39,40 @@ impl InMemoryLimiter {
     }
 }
 
+impl InMemoryLimiter {
+    fn check(&self) -> Result<(), LimitError> {
+        lock(&self.failure).clone().map_or(Ok(()), Err)
+    }
+}
+
 impl SendLimiter for InMemoryLimiter {
-    async fn reserve(&self, to: &PhoneNumber, now: u64) -> Result<Reservation, LimitError> {
-        if let Some(error) = lock(&self.failure).clone() {
-            return Err(error);
+    async fn has_slot(&self, to: &PhoneNumber, now: u64) -> Result<bool, LimitError> {
+        self.check()?;
+        let window = Window::at(now);
+        let counts = lock(&self.counts);
+        let (day, hours) = counts.get(&(to.expose().to_owned(), window.day)).copied().unwrap_or((0, [0; 24]));
+        Ok(day < self.limits.per_day && hours[usize::from(window.hour)] < self.limits.per_hour)
+    }
+
+    async fn first_call(&self, round: &RoundKey, now: u64) -> Result<bool, LimitError> {
+        self.check()?;
+        let mut rounds = lock(&self.rounds);
+        let until = rounds.entry(round.as_str().to_owned()).or_insert(0);
+        if *until > now {
+            return Ok(false);
         }
+        *until = now + RETRY_WINDOW_SECONDS;
+        Ok(true)
+    }
+
+    async fn release(&self, round: &RoundKey, _now: u64) -> Result<(), LimitError> {
+        self.check()?;
+        lock(&self.rounds).remove(round.as_str());
+        Ok(())
+    }
+
+    async fn reserve(&self, to: &PhoneNumber, now: u64) -> Result<Reservation, LimitError> {
+        self.check()?;
         let window = Window::at(now);
         let mut counts = lock(&self.counts);
         let (day, hours) = counts.entry((to.expose().to_owned(), window.day)).or_insert((0, [0; 24]));

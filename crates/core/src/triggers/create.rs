@@ -1,59 +1,80 @@
 //! Create auth challenge: work out the round (new code or the same one), send the SMS when a new
-//! code was drawn, and tell the client what it may know.
+//! code was drawn and nothing withholds it, and tell the client what it may know.
 //!
 //! The decisions are pure and live with the state machine: the round in
 //! [`challenge::next_round`], who gets its code and why it is withheld in
 //! [`challenge::delivery`], what the client sees in [`challenge::PublicView`]. This file does the
-//! I/O around them: it asks the stores, sends the SMS (or waits as long as a send would), and
-//! counts the send for the pumping breaker.
+//! I/O around them, in steps, each only if the one before let the code through (so a withheld
+//! round takes nothing a later step would: no SMS slot, no budget), every call within the
+//! invocation's one deadline ([`Invocation`]):
+//!
+//! 1. at once: the retry guard ([`SendLimiter::first_call`]: a second call for the same round,
+//!    Cognito's retry, sends nothing and takes nothing), the number's record (lock, established)
+//!    and whether it has an SMS slot left;
+//! 2. for a number not established before any running pause, its prefix's and region's records;
+//! 3. the pool's ceiling and the prefix's budget, each one conditional write;
+//! 4. the number's SMS slot, one conditional write;
+//! 5. the SMS, and, for a never-signed-in number, its count per area (and a pause if the area
+//!    trips), side by side; all of it done before the answer, since Lambda freezes the process
+//!    once the handler returns.
 //!
 //! Unknown users, numbers from countries no longer allowed, numbers past their per-number SMS
-//! limit ([`crate::send_limit`]), locked numbers ([`crate::lockout`]) and numbers whose
-//! destination prefix is paused or over its budget ([`crate::pumping`]) get a *withheld* round:
-//! the same state machine, the same public parameters, no SMS, a wait about as long as a real
-//! send, and a code that is never delivered and so can never win ([`challenge::answer_is_correct`]).
-//! The answers do not tell an attacker whether a number is registered, limited or locked. The
-//! limit and the lock are checked for every round that would send to a well-formed number,
-//! registered or not, for the same reason.
+//! limit ([`crate::send_limit`]), locked numbers ([`crate::lockout`]) and numbers whose area is
+//! paused or over a budget ([`crate::pumping`]) get a *withheld* round: the same state machine, the
+//! same public parameters, no SMS, a wait about as long as the steps and the send a real round
+//! goes through after step 1, and a code that is never delivered and so can never win
+//! ([`challenge::answer_is_correct`]). Every round that would send makes step 1's calls, known
+//! number or not, so the answers do not tell an attacker whether a number is registered, limited
+//! or locked. While SNS has been refusing sends in this process ([`SNS_TROUBLE_SECONDS`]), a
+//! withheld round answers with the same error a real send got.
 //!
 //! A known user whose `phone_number` is missing, malformed or not verified gets a clear error:
 //! the account cannot sign in by SMS until an administrator sets a proven number (a signed-in
 //! user cannot change it: see the app client's `WriteAttributes` in `template.yaml`).
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsCreateAuthChallenge as CreateEvent;
+use tokio::time::Instant;
 
 use super::{CUSTOM_CHALLENGE, TriggerError, parse_session, private, proven_phone_number, public};
-use crate::challenge::delivery::{Checks, NoProvenNumber, Recipient, WithheldReason};
+use crate::challenge::delivery::{self, NoProvenNumber, Recipient, WithheldReason};
 use crate::challenge::{self, Action, Answerable, Limits, PublicView};
 use crate::code::{CodeSource, SystemRandom};
 use crate::config::Config;
-use crate::lockout::{AnswerLedger, NoLockout};
+use crate::invocation::{self, Invocation};
+use crate::lockout::{AnswerLedger, NoLockout, Standing};
 use crate::message;
 use crate::metrics::{Metric, Metrics};
-use crate::phone::PhoneNumber;
-use crate::pumping::{NoBreaker, Prefix, PrefixLedger, PrefixState, WindowCounts};
-use crate::send_limit::{LimitError, NoLimit, Reservation, SendLimiter};
-use crate::sms::SmsSender;
+use crate::pumping::{Area, AreaState, NoBreaker, PumpingLedger, WindowCounts};
+use crate::send_limit::{NoLimit, Reservation, RoundKey, SendLimiter};
+use crate::sms::{SendError, SmsSender};
+
+/// How long after SNS refused a send (or did not answer) this process's withheld rounds answer
+/// with the same error, so a failing SMS service does not tell registered numbers (an error)
+/// from unknown ones (a normal round).
+pub const SNS_TROUBLE_SECONDS: u64 = 60;
 
 /// Everything create needs across calls: built once at start-up.
 pub struct CreateContext<S, L = NoLimit, A = NoLockout, P = NoBreaker, R = SystemRandom> {
     pub config: Config,
     pub sender: S,
-    /// SMS per number across sign-ins; [`NoLimit`] unless [`CreateContext::with_send_limit`].
+    /// SMS per number across sign-ins, and the retry guard; [`NoLimit`] unless
+    /// [`CreateContext::with_send_limit`].
     pub limiter: L,
-    /// Wrong answers per number across sign-ins; [`NoLockout`] unless
-    /// [`CreateContext::with_lockout`]. Create only asks whether a number is locked.
+    /// Answers per number across sign-ins; [`NoLockout`] unless [`CreateContext::with_lockout`].
+    /// Create only reads a number's record (its lock, whether it is established).
     pub ledger: A,
-    /// Sends and correct answers per destination prefix; [`NoBreaker`] unless
+    /// The pumping defences' counts, pauses and budgets; [`NoBreaker`] unless
     /// [`CreateContext::with_breaker`].
-    pub prefixes: P,
-    /// Where new codes come from: the operating system's CSPRNG unless
+    pub pumping: P,
+    /// Where new codes and round nonces come from: the operating system's CSPRNG unless
     /// [`CreateContext::with_codes`].
     pub codes: R,
     decoy_delay: DecoyDelay,
+    sns_trouble: SnsTrouble,
 }
 
 impl<S: SmsSender> CreateContext<S> {
@@ -63,53 +84,53 @@ impl<S: SmsSender> CreateContext<S> {
 
     /// For tests: withheld rounds wait `initial` until a real send has been timed.
     pub fn with_decoy_delay(config: Config, sender: S, initial: Duration) -> Self {
-        let decoy_delay = DecoyDelay::new(initial);
         Self {
             config,
             sender,
             limiter: NoLimit,
             ledger: NoLockout,
-            prefixes: NoBreaker,
+            pumping: NoBreaker,
             codes: SystemRandom,
-            decoy_delay,
+            decoy_delay: DecoyDelay::new(initial),
+            sns_trouble: SnsTrouble::default(),
         }
     }
 }
 
-impl<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R: CodeSource> CreateContext<S, L, A, P, R> {
+impl<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R: CodeSource> CreateContext<S, L, A, P, R> {
     /// The same context, counting every send against `limiter` first.
     pub fn with_send_limit<M: SendLimiter>(self, limiter: M) -> CreateContext<S, M, A, P, R> {
-        let Self { config, sender, ledger, prefixes, codes, decoy_delay, .. } = self;
-        CreateContext { config, sender, limiter, ledger, prefixes, codes, decoy_delay }
+        let Self { config, sender, ledger, pumping, codes, decoy_delay, sns_trouble, .. } = self;
+        CreateContext { config, sender, limiter, ledger, pumping, codes, decoy_delay, sns_trouble }
     }
 
     /// The same context, sending nothing to a number `ledger` says is locked.
     pub fn with_lockout<B: AnswerLedger>(self, ledger: B) -> CreateContext<S, L, B, P, R> {
-        let Self { config, sender, limiter, prefixes, codes, decoy_delay, .. } = self;
-        CreateContext { config, sender, limiter, ledger, prefixes, codes, decoy_delay }
+        let Self { config, sender, limiter, pumping, codes, decoy_delay, sns_trouble, .. } = self;
+        CreateContext { config, sender, limiter, ledger, pumping, codes, decoy_delay, sns_trouble }
     }
 
-    /// The same context, counting sends per destination prefix in `prefixes` and sending
-    /// nothing to a paused prefix (or one over its budget).
-    pub fn with_breaker<Q: PrefixLedger>(self, prefixes: Q) -> CreateContext<S, L, A, Q, R> {
-        let Self { config, sender, limiter, ledger, codes, decoy_delay, .. } = self;
-        CreateContext { config, sender, limiter, ledger, prefixes, codes, decoy_delay }
+    /// The same context, with the pumping defences kept in `pumping`.
+    pub fn with_breaker<Q: PumpingLedger>(self, pumping: Q) -> CreateContext<S, L, A, Q, R> {
+        let Self { config, sender, limiter, ledger, codes, decoy_delay, sns_trouble, .. } = self;
+        CreateContext { config, sender, limiter, ledger, pumping, codes, decoy_delay, sns_trouble }
     }
 
-    /// The same context, drawing new codes from `codes`.
+    /// The same context, drawing new codes and nonces from `codes`.
     pub fn with_codes<Q: CodeSource>(self, codes: Q) -> CreateContext<S, L, A, P, Q> {
-        let Self { config, sender, limiter, ledger, prefixes, decoy_delay, .. } = self;
-        CreateContext { config, sender, limiter, ledger, prefixes, codes, decoy_delay }
+        let Self { config, sender, limiter, ledger, pumping, decoy_delay, sns_trouble, .. } = self;
+        CreateContext { config, sender, limiter, ledger, pumping, codes, decoy_delay, sns_trouble }
     }
 }
 
-pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R: CodeSource>(
+pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R: CodeSource>(
     mut event: CreateEvent,
     ctx: &CreateContext<S, L, A, P, R>,
-    now: u64,
+    at: &Invocation,
     metrics: &mut Metrics,
 ) -> Result<CreateEvent, TriggerError> {
     let config = &ctx.config;
+    let now = at.now;
     let limits = Limits::from(config);
     let request = &event.request;
     if request.challenge_name.as_deref() != Some(CUSTOM_CHALLENGE) {
@@ -132,55 +153,38 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedg
         Some(code) => Ok(code.clone()),
         None => ctx.codes.draw(config.otp_length).map_err(|_| TriggerError::Random),
     };
-    let mut next = challenge::next_round(rounds.last().map(|r| &r.state), action, now, &limits, draw)?;
+    let previous = rounds.last().map(|r| &r.state);
+    let mut next = challenge::next_round(previous, action, now, &limits, draw)?;
+    let nonce = ctx.codes.nonce().map_err(|_| TriggerError::Random)?;
 
     if next.send {
-        let prefix = recipient.sms_prefix().filter(|_| config.breaker.is_on());
-        let mut window = None;
-        if let Some(number) = recipient.number() {
-            let (checks, prefix_window) = ask_the_stores(ctx, number, &recipient, prefix.as_ref(), now)
-                .await
-                .inspect_err(|error| {
-                    tracing::error!(phone = %number, round = rounds.len(), %error, "per-number limits not checked; no SMS sent");
-                })?;
-            window = Some(prefix_window);
-            if let Some(why) = checks.refusal() {
-                metrics.count(why.metric());
-                if let (Some(prefix), WithheldReason::PrefixPaused | WithheldReason::PrefixOverBudget) = (&prefix, why)
-                {
-                    tracing::warn!(%prefix, reason = ?checks.admission, "SMS withheld: the destination prefix is paused or over its budget");
-                }
-                recipient = recipient.withhold(why);
-            }
-        }
-        match &recipient {
-            Recipient::Real(phone) => {
-                let attributes = &event.request.user_attributes;
-                let text = message::render(
-                    config.sms.templates.for_locale(attributes.get("locale").map(String::as_str)),
-                    &config.sms.app_name,
-                    &next.state.code,
-                    config.otp_ttl_seconds,
-                    config.sms.webotp_domain.as_deref(),
-                );
-                // tokio's clock (the system's in production), so a test's paused clock times the
-                // send too and the decoy delay it learns does not depend on the machine's speed.
-                let started = tokio::time::Instant::now();
-                ctx.sender.send(phone, &text).await.inspect_err(|error| {
-                    metrics.count(Metric::SmsFailed);
-                    tracing::error!(phone = %phone, round = rounds.len(), %error, "SMS not sent");
-                })?;
-                metrics.count(Metric::SmsSent);
-                ctx.decoy_delay.observe(started.elapsed());
+        let key = round_key(typed, &event.request.session, action);
+        let text = match &recipient {
+            Recipient::Real(_) => Some(message::render(
+                config.sms.templates.for_locale(event.request.user_attributes.get("locale").map(String::as_str)),
+                &config.sms.app_name,
+                &next.state.code,
+                config.otp_ttl_seconds,
+                config.sms.webotp_domain.as_deref(),
+            )),
+            _ => None,
+        };
+        let outcome =
+            deliver(ctx, recipient, typed, &key, text.as_deref(), at, metrics).await.inspect_err(|error| {
+                tracing::error!(round = rounds.len(), %error, "round not created; no SMS sent");
+            })?;
+        recipient = match outcome {
+            Outcome::Delivered(recipient) => {
                 next.mark_delivered();
-                if let (Some(prefix), Some(window)) = (&prefix, window) {
-                    count_send(ctx, prefix, window, now, metrics).await;
-                }
+                recipient
             }
-            // The tester holds the fixed code.
-            Recipient::Test(..) => next.mark_delivered(),
-            Recipient::Withheld { .. } => tokio::time::sleep(ctx.decoy_delay.current()).await,
-        }
+            Outcome::Withheld(recipient) => recipient,
+            Outcome::Retry(recipient) => {
+                metrics.count(Metric::RetryNotResent);
+                next.mark_unsent(previous);
+                recipient
+            }
+        };
     }
 
     let view = PublicView::of(&next.state, now, &limits);
@@ -189,15 +193,15 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedg
         phone = %masked,
         round = rounds.len(),
         delivery = recipient.kind(),
-        sent = next.send,
-        delivered = next.state.delivered,
+        sent = next.state.is_delivered() && next.send,
+        code = ?next.state.delivery,
         resend = action == Action::Resend,
         sends = next.state.sends,
         attempts_left = view.attempts_left,
         "challenge created"
     );
 
-    let answerable = Answerable::of(&next.state, &limits);
+    let answerable = Answerable::of(&next.state, &limits, nonce);
     let response = &mut event.response;
     response.public_challenge_parameters = [
         (public::MASKED_PHONE_NUMBER, masked),
@@ -206,6 +210,7 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedg
         (public::ATTEMPTS_LEFT, view.attempts_left.to_string()),
         (public::RESEND_IN_SECONDS, view.resend_in.to_string()),
         (public::SENDS_LEFT, view.sends_left.to_string()),
+        (public::CODE_SENT, view.code_sent.to_string()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -215,71 +220,277 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedg
     Ok(event)
 }
 
-/// Asks the stores about a send to `number`, every question at once (one round trip, not
-/// three): is it locked, does the per-number limit give the send a slot (test numbers take
-/// none), and does its destination `prefix` (if the breaker judges it) take more SMS. Returns
-/// the answers and the prefix's window counts before this send.
-async fn ask_the_stores<S, L: SendLimiter, A: AnswerLedger, P: PrefixLedger, R>(
+/// The round's key for the retry guard: what Cognito hands create for it, and hands again
+/// when it retries: the user name, every earlier round (its metadata and verify's verdict) and
+/// the action.
+fn round_key(
+    user_name: &str,
+    session: &[Option<aws_lambda_events::event::cognito::CognitoEventUserPoolsChallengeResult>],
+    action: Action,
+) -> RoundKey {
+    let action = match action {
+        Action::Answer => "answer",
+        Action::Resend => "resend",
+    };
+    let rounds = session.iter().flatten().flat_map(|entry| {
+        let verdict = if entry.challenge_result { "correct" } else { "not correct" };
+        [entry.challenge_metadata.as_deref().unwrap_or_default(), verdict]
+    });
+    RoundKey::of([user_name, action].into_iter().chain(rounds))
+}
+
+/// What became of a round's new code.
+enum Outcome {
+    Delivered(Recipient),
+    Withheld(Recipient),
+    /// This call is a retry of one for the same round: nothing sent.
+    Retry(Recipient),
+}
+
+/// The steps of a new code (see the module's doc), for `recipient`, its SMS `text` if it gets
+/// one. `typed` is the user name, the key of the store read an unknown user's round makes.
+async fn deliver<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R>(
     ctx: &CreateContext<S, L, A, P, R>,
-    number: &PhoneNumber,
-    recipient: &Recipient,
-    prefix: Option<&Prefix>,
-    now: u64,
-) -> Result<(Checks, WindowCounts), LimitError> {
-    let (lock, reservation, prefix_state) = tokio::join!(
-        ctx.ledger.lock_state(number, now),
+    recipient: Recipient,
+    typed: &str,
+    key: &RoundKey,
+    text: Option<&str>,
+    at: &Invocation,
+    metrics: &mut Metrics,
+) -> Result<Outcome, TriggerError> {
+    let now = at.now;
+    // Step 1, at once.
+    let number = recipient.number().cloned();
+    let slot_needed = recipient.withheld_for().is_none() && recipient.takes_send_slot();
+    let (first_call, standing, has_slot) = tokio::join!(
+        at.store(ctx.limiter.first_call(key, now)),
         async {
-            if recipient.takes_send_slot() { ctx.limiter.reserve(number, now).await } else { Ok(Reservation::Granted) }
+            match &number {
+                Some(number) => at.store(ctx.ledger.standing(number, now)).await,
+                None => at.store(ctx.ledger.pretend(typed)).await.map(|()| Standing::NEW),
+            }
         },
         async {
-            match prefix {
-                Some(prefix) => ctx.prefixes.state(prefix, now).await,
-                None => Ok(PrefixState::default()),
+            match (&number, slot_needed) {
+                (Some(number), true) => at.store(ctx.limiter.has_slot(number, now)).await,
+                _ => Ok(true),
             }
         },
     );
-    let (lock, reservation, prefix_state) = (lock?, reservation?, prefix_state?);
-    let admission = ctx.config.breaker.admits(&prefix_state, now);
-    Ok((Checks { lock, reservation, admission }, prefix_state.window))
+    let (first_call, standing, has_slot) = (first_call?, standing?, has_slot?);
+    if !first_call {
+        return Ok(Outcome::Retry(recipient));
+    }
+    // Boxed: the steps' nested futures are otherwise too deep a type for the compiler's layout.
+    let outcome = Box::pin(after_step_one(ctx, recipient, standing, has_slot, text, at, metrics)).await;
+    // Answered in time (a call cut off by the deadline has no time left for this): Cognito has its
+    // answer and will not retry, so a call for the same key from now on is a new sign-in.
+    if let Err(error) = at.store(ctx.limiter.release(key, now)).await {
+        tracing::warn!(%error, "the round's retry guard not released; a new sign-in in the next seconds offers a resend");
+    }
+    outcome
 }
 
-/// Counts an SMS that went out to `prefix` and trips the breaker if the prefix's window, this
-/// send included, shows many codes and few answered. The code has gone out by now, so a failure
-/// to count is logged, not handed to the client.
-async fn count_send<S, L, A, P: PrefixLedger, R>(
+/// Steps 2 to 5 (see the module's doc), after step 1 said the number's `standing` and whether it
+/// `has_slot`.
+async fn after_step_one<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R>(
     ctx: &CreateContext<S, L, A, P, R>,
-    prefix: &Prefix,
-    before: WindowCounts,
-    now: u64,
+    recipient: Recipient,
+    standing: Standing,
+    has_slot: bool,
+    text: Option<&str>,
+    at: &Invocation,
     metrics: &mut Metrics,
-) {
+) -> Result<Outcome, TriggerError> {
+    let now = at.now;
+    let after_step_one = Instant::now();
+    if let Some(why) = recipient.withheld_for() {
+        return Ok(Outcome::Withheld(ctx.decoy(recipient, why, after_step_one, at).await?));
+    }
+    let withhold = |why: WithheldReason, metrics: &mut Metrics| {
+        metrics.count(why.metric());
+        why
+    };
+    if let Some(why) = delivery::number_refusal(&standing, has_slot) {
+        let why = withhold(why, metrics);
+        return Ok(Outcome::Withheld(ctx.decoy(recipient.withhold(why), why, after_step_one, at).await?));
+    }
+    let Some(phone) = recipient.sms_number().cloned() else {
+        // A test number: its fixed code is delivered without an SMS, and takes no slot.
+        return Ok(Outcome::Delivered(recipient));
+    };
+
+    // Step 2: the number's areas, if a pause may hold it back.
     let policy = &ctx.config.breaker;
-    if let Err(error) = ctx.prefixes.record_send(prefix, now).await {
-        tracing::error!(%prefix, %error, "SMS to the prefix not counted");
-        return;
+    let areas = Area::of(&phone);
+    let judged = delivery::needs_area_check(policy, &standing, now);
+    let states = if judged {
+        let [prefix, region] = &areas;
+        let (prefix, region) =
+            tokio::join!(at.store(ctx.pumping.state(prefix, now)), at.store(ctx.pumping.state(region, now)));
+        Some([prefix?, region?])
+    } else {
+        None
+    };
+    if let Some(why) = states.as_ref().and_then(|states| delivery::area_refusal(policy, states, &standing, now)) {
+        let why = withhold(why, metrics);
+        tracing::warn!(area = %areas[usize::from(why == WithheldReason::RegionPaused)], "SMS withheld: the area is paused by the pumping breaker");
+        return Ok(Outcome::Withheld(ctx.decoy(recipient.withhold(why), why, after_step_one, at).await?));
     }
-    let window = WindowCounts { sends: before.sends + 1, ..before };
-    if !policy.trips(&window) {
-        return;
+
+    // Step 3: the budgets.
+    let new_number = !standing.is_established();
+    let [prefix_area, _] = &areas;
+    let (pool, prefix_budget) = tokio::join!(
+        async {
+            if ctx.config.pool_ceiling.is_on() {
+                at.store(ctx.pumping.take_pool(now, !new_number)).await
+            } else {
+                Ok(Reservation::Granted)
+            }
+        },
+        async {
+            match prefix_area {
+                Area::Prefix(prefix) if new_number && policy.budget_per_window > 0 => {
+                    at.store(ctx.pumping.take_prefix_budget(prefix, now)).await
+                }
+                _ => Ok(Reservation::Granted),
+            }
+        },
+    );
+    if let Some(why) = delivery::budget_refusal(pool?, prefix_budget?) {
+        let why = withhold(why, metrics);
+        tracing::warn!(?why, "SMS withheld: {}", why.describe());
+        return Ok(Outcome::Withheld(ctx.decoy(recipient.withhold(why), why, after_step_one, at).await?));
     }
-    match ctx.prefixes.pause(prefix, now, now.saturating_add(policy.pause_seconds)).await {
+
+    // Step 4: the number's own slot, last.
+    if at.store(ctx.limiter.reserve(&phone, now)).await? == Reservation::Refused {
+        let why = withhold(WithheldReason::LimitReached, metrics);
+        return Ok(Outcome::Withheld(ctx.decoy(recipient.withhold(why), why, after_step_one, at).await?));
+    }
+
+    // Step 5: the SMS, and the count per area of a never-signed-in number, side by side.
+    let text = text.unwrap_or_default();
+    let counting = async {
+        match (new_number, &states) {
+            (true, Some(states)) => count_send(ctx, &areas, states, at).await,
+            _ => Vec::new(),
+        }
+    };
+    let (sent, paused) = tokio::join!(at.bounded(invocation::SEND_MIN, ctx.sender.send(&phone, text)), counting);
+    for area in paused {
+        metrics.count(match area {
+            Area::Prefix(_) => Metric::PrefixPaused,
+            Area::Region(_) => Metric::RegionPaused,
+        });
+    }
+    match sent {
+        Ok(()) => {
+            metrics.count(Metric::SmsSent);
+            ctx.decoy_delay.observe(after_step_one.elapsed());
+            Ok(Outcome::Delivered(recipient))
+        }
+        Err(error) => {
+            metrics.count(Metric::SmsFailed);
+            tracing::error!(phone = %phone, %error, "SMS not sent");
+            ctx.sns_trouble.note(now, &error);
+            Err(error.into())
+        }
+    }
+}
+
+/// Counts an SMS to a never-signed-in number in each of its `areas` (whose `states` were read
+/// before it), and pauses an area whose window, this send included, shows many codes and few
+/// answered. The code is on its way, so a failure to count is logged, not handed to the
+/// client. Returns the areas this send paused.
+async fn count_send<S, L, A, P: PumpingLedger, R>(
+    ctx: &CreateContext<S, L, A, P, R>,
+    areas: &[Area; 2],
+    states: &[AreaState; 2],
+    at: &Invocation,
+) -> Vec<Area> {
+    let (prefix, region) =
+        tokio::join!(count_in_area(ctx, &areas[0], &states[0], at), count_in_area(ctx, &areas[1], &states[1], at));
+    prefix.into_iter().chain(region).collect()
+}
+
+/// [`count_send`] for one area: the count, and the pause if this send trips it, side by side.
+async fn count_in_area<S, L, A, P: PumpingLedger, R>(
+    ctx: &CreateContext<S, L, A, P, R>,
+    area: &Area,
+    state: &AreaState,
+    at: &Invocation,
+) -> Option<Area> {
+    let policy = &ctx.config.breaker;
+    let now = at.now;
+    let window = WindowCounts { sends: state.window.sends + 1, ..state.window };
+    let trips = policy.trips(&window) && state.paused_until <= now;
+    let until = now.saturating_add(policy.pause_seconds);
+    let (counted, paused) = tokio::join!(at.store(ctx.pumping.record_send(area, now)), async {
+        if trips { at.store(ctx.pumping.pause(area, now, until)).await } else { Ok(false) }
+    });
+    if let Err(error) = counted {
+        tracing::error!(%area, %error, "SMS to the area not counted");
+    }
+    match paused {
         Ok(true) => {
-            metrics.count(Metric::PrefixPaused);
             tracing::warn!(
-                %prefix,
+                %area,
                 sends = window.sends,
                 correct = window.correct,
                 pause_seconds = policy.pause_seconds,
-                "SMS pumping breaker tripped: many codes to this prefix, few answered; sends to it paused"
+                "SMS pumping breaker tripped: many codes to this area, few answered; sends to its never-signed-in numbers paused"
             );
+            Some(area.clone())
         }
-        Ok(false) => {}
-        Err(error) => tracing::error!(%prefix, %error, "SMS pumping breaker tripped but the pause was not stored"),
+        Ok(false) => None,
+        Err(error) => {
+            tracing::error!(%area, %error, "SMS pumping breaker tripped but the pause was not stored");
+            None
+        }
     }
 }
 
-/// How long a withheld round waits: a running average of real SNS sends in this process, so an
-/// unknown number takes about as long to answer as a registered one.
+impl<S, L, A, P, R> CreateContext<S, L, A, P, R> {
+    /// A withheld round's answer: after as long as a real round takes past step 1 (never past the
+    /// deadline), the recipient; or, while SNS has been refusing this process's sends, the error a
+    /// real send would get.
+    async fn decoy(
+        &self,
+        recipient: Recipient,
+        why: WithheldReason,
+        after_step_one: Instant,
+        at: &Invocation,
+    ) -> Result<Recipient, TriggerError> {
+        let wake = (after_step_one + self.decoy_delay.current()).min(at.answer_by());
+        tokio::time::sleep_until(wake).await;
+        tracing::debug!(why = why.describe(), "code withheld");
+        match self.sns_trouble.recent(at.now) {
+            Some(error) => Err(error.into()),
+            None => Ok(recipient),
+        }
+    }
+}
+
+/// The last time SNS refused a send in this process, and how.
+#[derive(Default)]
+struct SnsTrouble(Mutex<Option<(u64, SendError)>>);
+
+impl SnsTrouble {
+    fn note(&self, now: u64, error: &SendError) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((now, error.clone()));
+    }
+
+    fn recent(&self, now: u64) -> Option<SendError> {
+        let last = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        last.filter(|(at, _)| now < at.saturating_add(SNS_TROUBLE_SECONDS)).map(|(_, error)| error)
+    }
+}
+
+/// How long a withheld round waits: a running average of what real rounds took after step 1
+/// (the budgets, the slot and the send) in this process, so an unknown number takes about as long
+/// to answer as a registered one.
 struct DecoyDelay {
     micros: AtomicU64,
 }
@@ -329,6 +540,7 @@ mod tests {
 #[cfg(test)]
 mod decoy_tests {
     use super::*;
+    use crate::phone::PhoneNumber;
     use crate::testkit::events;
     use crate::testkit::sms::RecordingSender;
 
@@ -343,11 +555,15 @@ mod decoy_tests {
     #[tokio::test(start_paused = true)]
     async fn unknown_users_wait_as_long_as_a_send_and_get_no_sms() {
         let ctx = CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::from_millis(80));
-        let started = tokio::time::Instant::now();
-        let out = handle(event(true), &ctx, 1_763_700_000, &mut Metrics::default()).await.expect("a decoy round");
+        let started = Instant::now();
+        let out = handle(event(true), &ctx, &Invocation::at(1_763_700_000), &mut Metrics::default())
+            .await
+            .expect("a decoy round");
         assert_eq!(started.elapsed(), Duration::from_millis(80));
         assert!(ctx.sender.sent().is_empty());
-        let known = handle(event(false), &ctx, 1_763_700_000, &mut Metrics::default()).await.expect("a real round");
+        let known = handle(event(false), &ctx, &Invocation::at(1_763_700_000), &mut Metrics::default())
+            .await
+            .expect("a real round");
         assert_eq!(ctx.sender.sent().len(), 1);
         // Same parameter names, same shapes.
         let keys = |e: &CreateEvent| {
@@ -368,14 +584,15 @@ mod decoy_tests {
         let ctx = CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::from_millis(80))
             .with_send_limit(limiter);
         let now = 1_763_700_000;
-        let first = handle(event(false), &ctx, now, &mut Metrics::default()).await.expect("a real round");
+        let first =
+            handle(event(false), &ctx, &Invocation::at(now), &mut Metrics::default()).await.expect("a real round");
         assert!(first.response.challenge_metadata.as_deref().is_some_and(|m| m.ends_with(":1")), "delivered");
         assert_eq!(ctx.sender.sent().len(), 1);
 
         let typical_send = ctx.decoy_delay.current();
-        let started = tokio::time::Instant::now();
+        let started = Instant::now();
         let mut metrics = Metrics::default();
-        let limited = handle(event(false), &ctx, now, &mut metrics).await.expect("a withheld round");
+        let limited = handle(event(false), &ctx, &Invocation::at(now), &mut metrics).await.expect("a withheld round");
         assert_eq!(ctx.sender.sent().len(), 1, "no second SMS");
         assert_eq!(started.elapsed(), typical_send, "waits as long as a send");
         assert_eq!(metrics.get(Metric::SendRefusedByLimit), 1);
@@ -384,12 +601,14 @@ mod decoy_tests {
         assert_eq!(limited.response.private_challenge_parameters["delivered"], "false");
         assert!(limited.response.challenge_metadata.as_deref().is_some_and(|m| m.ends_with(":0")));
 
-        // Unknown numbers count too, so the limit does not tell them apart from users.
+        // The withheld round took no slot; an unknown number's round reads the same records and
+        // takes none either, so the limit does not tell them apart from users.
         let phone = PhoneNumber::parse("+15555550100").expect("a number");
         assert_eq!(ctx.limiter.sends_on_day(&phone, now), 1);
         let mut metrics = Metrics::default();
-        handle(event(true), &ctx, now, &mut metrics).await.expect("a decoy round");
-        assert_eq!(metrics.get(Metric::SendRefusedByLimit), 1);
+        handle(event(true), &ctx, &Invocation::at(now + 30), &mut metrics).await.expect("a decoy round");
+        assert_eq!(metrics.get(Metric::UnknownUser), 1);
+        assert_eq!(ctx.limiter.sends_on_day(&phone, now), 1);
     }
 
     #[tokio::test(start_paused = true)]
@@ -398,7 +617,8 @@ mod decoy_tests {
 
         let ctx = CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::ZERO)
             .with_codes(CountingCodes::new());
-        let round = handle(event(false), &ctx, 1_763_700_000, &mut Metrics::default()).await.expect("a round");
+        let round =
+            handle(event(false), &ctx, &Invocation::at(1_763_700_000), &mut Metrics::default()).await.expect("a round");
         let first = CountingCodes::nth(1, Config::default().otp_length);
         assert_eq!(round.response.private_challenge_parameters["code"], first);
         assert!(ctx.sender.sent()[0].text.contains(&first), "the SMS carries the drawn code");
@@ -406,7 +626,8 @@ mod decoy_tests {
         let broken = CreateContext::with_decoy_delay(Config::default(), RecordingSender::new(), Duration::ZERO)
             .with_codes(NoRandomness);
         for unknown in [false, true] {
-            let refused = handle(event(unknown), &broken, 1_763_700_000, &mut Metrics::default()).await;
+            let refused =
+                handle(event(unknown), &broken, &Invocation::at(1_763_700_000), &mut Metrics::default()).await;
             assert!(matches!(refused, Err(TriggerError::Random)), "{refused:?}");
         }
         assert!(broken.sender.sent().is_empty(), "no code, no SMS");
@@ -454,7 +675,8 @@ mod decoy_tests {
             let ctx = CreateContext::with_decoy_delay(config, RecordingSender::new(), Duration::ZERO)
                 .with_send_limit(InMemoryLimiter::new(limits))
                 .with_lockout(ledger);
-            let round = handle(event(unknown), &ctx, now, &mut Metrics::default()).await.expect("a round");
+            let round =
+                handle(event(unknown), &ctx, &Invocation::at(now), &mut Metrics::default()).await.expect("a round");
             assert!(ctx.sender.sent().is_empty(), "{why}: an SMS went out");
             let private = &round.response.private_challenge_parameters;
             assert_eq!(private["delivered"], "false", "{why}");
@@ -466,9 +688,16 @@ mod decoy_tests {
                     .expect("a verify event");
             // Even with the lock lifted and the limit gone by the time the answer comes.
             let open = InMemoryLockout::new(Config::default().lockout);
-            answer = verify::handle(answer, &ctx.config, &open, &NoBreaker, now + 1, &mut Metrics::default())
-                .await
-                .expect("answered");
+            answer = verify::handle(
+                answer,
+                &ctx.config,
+                &open,
+                &NoBreaker,
+                &Invocation::at(now + 1),
+                &mut Metrics::default(),
+            )
+            .await
+            .expect("answered");
             assert!(!answer.response.answer_correct, "{why}: the round was won by its own code");
         }
     }

@@ -36,6 +36,11 @@ pub enum TriggerError {
     InvalidPhoneNumber(#[from] PhoneError),
     #[error("sign-up with phone numbers from this country is not allowed")]
     CountryNotAllowed,
+    /// The attribute name is the client's own input, never a code or a number.
+    #[error(
+        "sign-up may not set the attribute `{0}`: sign up with the phone number only, and set other attributes after signing in"
+    )]
+    AttributeNotAllowed(String),
 }
 
 impl TriggerError {
@@ -56,6 +61,7 @@ impl TriggerError {
             Self::MissingPhoneNumber => "MissingPhoneNumber",
             Self::InvalidPhoneNumber(_) => "InvalidPhoneNumber",
             Self::CountryNotAllowed => "CountryNotAllowed",
+            Self::AttributeNotAllowed(_) => "AttributeNotAllowed",
         }
     }
 }

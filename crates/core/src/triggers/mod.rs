@@ -30,6 +30,13 @@ pub mod public {
     pub const ATTEMPTS_LEFT: &str = "attemptsLeft";
     pub const RESEND_IN_SECONDS: &str = "resendInSeconds";
     pub const SENDS_LEFT: &str = "sendsLeft";
+    /// `"false"` only when this call sent no code because it was Cognito's retry of one that may
+    /// have: the client says no new code was sent and offers a resend at once.
+    pub const CODE_SENT: &str = "codeSent";
+
+    /// Every public parameter, in the order create writes them.
+    pub const ALL: [&str; 7] =
+        [MASKED_PHONE_NUMBER, CODE_LENGTH, EXPIRES_IN_SECONDS, ATTEMPTS_LEFT, RESEND_IN_SECONDS, SENDS_LEFT, CODE_SENT];
 }
 
 /// The private challenge parameters: what create hands verify of a round, never shown to the
@@ -39,19 +46,26 @@ pub mod private {
 
     use super::TriggerError;
     use crate::challenge::Answerable;
-    use crate::code::Code;
+    use crate::code::{Code, Nonce};
 
     pub const CODE: &str = "code";
     pub const EXPIRES_AT: &str = "expiresAt";
     /// `true` only when the code reached the user; anything else: no answer wins the round.
     pub const DELIVERED: &str = "delivered";
+    /// The round's nonce ([`Nonce`]): a counted answer is keyed on it, so a retried verify counts
+    /// once. Absent only in rounds made by an earlier version.
+    pub const NONCE: &str = "nonce";
 
     pub fn encode(round: &Answerable) -> HashMap<String, String> {
-        HashMap::from([
+        let mut params = HashMap::from([
             (CODE.to_owned(), round.code.expose().to_owned()),
             (EXPIRES_AT.to_owned(), round.expires_at.to_string()),
             (DELIVERED.to_owned(), round.delivered.to_string()),
-        ])
+        ]);
+        if let Some(nonce) = &round.nonce {
+            params.insert(NONCE.to_owned(), nonce.as_str().to_owned());
+        }
+        params
     }
 
     /// Reads what [`encode`] wrote; a parameter missing or malformed fails the answer closed.
@@ -66,7 +80,11 @@ pub mod private {
             Some("false") => false,
             _ => return Err(TriggerError::NoCodeToCompare(DELIVERED)),
         };
-        Ok(Answerable { code, expires_at, delivered })
+        let nonce = match params.get(NONCE) {
+            None => None,
+            Some(raw) => Some(Nonce::parse(raw).ok_or(TriggerError::NoCodeToCompare(NONCE))?),
+        };
+        Ok(Answerable { code, expires_at, delivered, nonce })
     }
 }
 
