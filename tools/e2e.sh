@@ -16,7 +16,7 @@ export LOCAL_STACK_NAME="${E2E_STACK_NAME:-sms-passwordless-e2e}"
 export E2E_STACK_NAME="$LOCAL_STACK_NAME"
 # The configured test numbers (TEST_PHONE_NUMBERS), one per test that uses one (the lockout
 # tests lock theirs); the tests read them from here too.
-export E2E_TEST_NUMBERS="+15555550111=135790,+15555550112=246802,+15555550113=975310"
+export E2E_TEST_NUMBERS="+15555550111=13579024,+15555550112=24680246,+15555550113=97531086"
 # What this stack deploys differently from samconfig.toml's local parameters (tools/local-deploy.sh
 # merges these on top of them). The commas are inside values, not separators.
 # shellcheck disable=SC2054
@@ -28,6 +28,9 @@ params=(
   AllowedCountryCodes=1,44
   MaxFailedAnswersPerNumber=3
   PumpingBreakerMinSends=100000
+  # The load test alone signs in 200 new numbers: the pool's ceiling is on, above the run.
+  PoolSmsPerHour=100000
+  PoolSmsPerHourNewNumbers=100000
   "TestPhoneNumbers=$E2E_TEST_NUMBERS"
   LogLevel=DEBUG
 )

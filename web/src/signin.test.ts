@@ -75,6 +75,7 @@ describe('the flow', () => {
         attemptsLeft: 3,
         resendAt: NOW + 30_000,
         sendsLeft: 2,
+        codeSent: true,
       },
     });
     const [signUp, signIn] = calls;
@@ -282,7 +283,15 @@ describe('helpers', () => {
       attemptsLeft: 0,
       resendAt: 0,
       sendsLeft: 0,
+      codeSent: true,
     });
+  });
+
+  it("says when a round sent no code (Cognito's retry), so the user asks for one at once", () => {
+    const retried = parseChallenge({ codeSent: 'false', resendInSeconds: '0', sendsLeft: '3' }, NOW);
+    expect(retried.codeSent).toBe(false);
+    expect(retried.resendAt).toBe(NOW);
+    expect(parseChallenge({ codeSent: 'true' }, NOW).codeSent).toBe(true);
   });
 
   it('makes long random passwords that meet any policy', () => {

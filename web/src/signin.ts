@@ -59,6 +59,11 @@ export interface Challenge {
   resendAt: number;
   /** New codes this sign-in can still send. */
   sendsLeft: number;
+  /**
+   * False when this round sent no code: the triggers took the call for Cognito's retry of one
+   * that may have sent a code (`codeSent: "false"`). A new code can be asked for at once.
+   */
+  codeSent: boolean;
 }
 
 /** What happened in the last call, for the page to say. */
@@ -240,6 +245,7 @@ export function parseChallenge(params: Record<string, string> | undefined, now: 
     attemptsLeft: int(params, 'attemptsLeft'),
     resendAt: now + int(params, 'resendInSeconds') * 1000,
     sendsLeft: int(params, 'sendsLeft'),
+    codeSent: params?.codeSent !== 'false',
   };
 }
 

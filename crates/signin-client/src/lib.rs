@@ -89,7 +89,7 @@ pub struct Challenge {
     /// Cognito's session token for the next call. Always send the latest.
     pub session: String,
     /// The public challenge parameters: `maskedPhoneNumber`, `codeLength`, `expiresInSeconds`,
-    /// `attemptsLeft`, `resendInSeconds`, `sendsLeft`.
+    /// `attemptsLeft`, `resendInSeconds`, `sendsLeft`, `codeSent`.
     pub parameters: HashMap<String, String>,
 }
 
@@ -102,8 +102,21 @@ impl Challenge {
         self.parameters.get(name).and_then(|v| v.parse().ok())
     }
 
+    /// Whether this round sent a code: `false` when the triggers took the call for Cognito's retry
+    /// of one that may have (a new code can be asked for at once).
+    pub fn code_sent(&self) -> bool {
+        self.get("codeSent") != "false"
+    }
+
     /// One line for people.
     pub fn describe(&self) -> String {
+        if !self.code_sent() {
+            return format!(
+                "no new code was sent to {} this time; ask for one now ({} resends left)",
+                self.get("maskedPhoneNumber"),
+                self.get("sendsLeft"),
+            );
+        }
         format!(
             "code sent to {} ({} digits, expires in {} s, {} attempts left, {} resends left, next resend in {} s)",
             self.get("maskedPhoneNumber"),

@@ -1,5 +1,6 @@
 //! Faults end to end: SNS unreachable, SNS answering `Throttling`, SNS too slow, and the
-//! per-number limit table unreachable.
+//! per-number limit table unreachable; SNS and DynamoDB slow but answering; Cognito's retry of a
+//! create call still waiting on SNS.
 //!
 //! Each case points the deployed create function's SNS (or DynamoDB) endpoint at a local fake
 //! (`AWS_ENDPOINT_URL_SNS`, ...) and checks what a user relies on: the sign-in ends in time
@@ -160,6 +161,99 @@ async fn send_limit_table_unreachable() {
         assert!(stack.config.send_limit_table.is_some(), "make e2e deploys with the per-number limit");
         let url = nothing_listening().await;
         sign_in_through_fault(&stack, "AWS_ENDPOINT_URL_DYNAMODB", &url, "could not check the per-number limits").await;
+    })
+    .await;
+}
+
+/// A dependency that is slow but answers: a TCP relay on 127.0.0.1 in front of the emulator that
+/// holds each new connection `delay` before it passes anything on. Stops when dropped.
+struct SlowRelay {
+    url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SlowRelay {
+    async fn start(target: &str, delay: Duration) -> Self {
+        let target = target.trim_start_matches("http://").trim_end_matches('/').to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a local port");
+        let url = format!("http://{}", listener.local_addr().expect("an address"));
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let target = target.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        Self { url, task }
+    }
+}
+
+impl Drop for SlowRelay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn emulator() -> String {
+    std::env::var("AWS_ENDPOINT_URL").expect("AWS_ENDPOINT_URL, set by make e2e")
+}
+
+/// SNS and DynamoDB both slow (2 s and 0.4 s on each new connection) but answering: the sign-in
+/// still ends with one SMS and tokens, each call to create inside Cognito's 5 seconds.
+#[tokio::test]
+#[ignore = "needs the local stack deployed by `make e2e`; changes the create function"]
+async fn slow_dependencies_still_sign_in_with_one_sms() {
+    restoring(async {
+        let stack = Stack::connect().await;
+        let sns = SlowRelay::start(&emulator(), Duration::from_secs(2)).await;
+        let dynamodb = SlowRelay::start(&emulator(), Duration::from_millis(400)).await;
+        let phone = Stack::new_phone();
+        stack.sign_up(&phone).await;
+        stack
+            .set_create_environment(&[("AWS_ENDPOINT_URL_SNS", &sns.url), ("AWS_ENDPOINT_URL_DYNAMODB", &dynamodb.url)])
+            .await;
+        let started = Instant::now();
+        let challenge = stack.start(&phone).await;
+        let took = started.elapsed();
+        assert!(took < COGNITO_LIMIT, "create answered after {took:?}");
+        assert!(took >= Duration::from_secs(2), "the slow SNS was in the path: {took:?}");
+        let code = stack.latest_code(&phone);
+        tokens(stack.client.answer(&phone, &challenge.session, &code).await);
+        assert_eq!(stack.sms(&phone).len(), 1, "one SMS");
+    })
+    .await;
+}
+
+/// Cognito's retry while the first call is still waiting on SNS: the same event invoked again a
+/// second later sends no second SMS; its round says no new code was sent.
+#[tokio::test]
+#[ignore = "needs the local stack deployed by `make e2e`; changes the create function"]
+async fn a_retry_while_sns_is_slow_sends_no_second_sms() {
+    restoring(async {
+        let stack = Stack::connect().await;
+        let sns = SlowRelay::start(&emulator(), Duration::from_secs(2)).await;
+        let phone = Stack::new_phone();
+        stack.sign_up(&phone).await;
+        stack.set_create_environment(&[("AWS_ENDPOINT_URL_SNS", &sns.url)]).await;
+        let mut event = Stack::sample_event("create-auth-challenge/first-call.json");
+        event["userName"] = phone.clone().into();
+        event["request"]["userAttributes"]["phone_number"] = phone.clone().into();
+        let first = stack.invoke("CreateAuthChallengeFunction", event.clone());
+        let retry = async {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            stack.invoke("CreateAuthChallengeFunction", event.clone()).await
+        };
+        let (first, retry) = tokio::join!(first, retry);
+        let first = first.expect("the first call answers");
+        let retry = retry.expect("the retry answers");
+        assert_eq!(first["response"]["publicChallengeParameters"]["codeSent"], "true");
+        assert_eq!(retry["response"]["publicChallengeParameters"]["codeSent"], "false", "{retry}");
+        assert_eq!(retry["response"]["publicChallengeParameters"]["resendInSeconds"], "0");
+        assert_eq!(stack.sms(&phone).len(), 1, "one SMS for the two calls");
     })
     .await;
 }

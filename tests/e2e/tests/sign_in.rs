@@ -205,7 +205,15 @@ async fn unknown_users_get_no_sms_and_no_correct_answer() {
     names.sort();
     assert_eq!(
         names,
-        ["attemptsLeft", "codeLength", "expiresInSeconds", "maskedPhoneNumber", "resendInSeconds", "sendsLeft"]
+        [
+            "attemptsLeft",
+            "codeLength",
+            "codeSent",
+            "expiresInSeconds",
+            "maskedPhoneNumber",
+            "resendInSeconds",
+            "sendsLeft"
+        ]
     );
     assert_eq!(public["maskedPhoneNumber"], mask(&phone));
     assert_eq!(stack.sms(&phone).len(), 0, "no SMS to an unknown number");

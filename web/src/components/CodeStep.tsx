@@ -89,6 +89,9 @@ export function CodeStep({ challenge, notice, busy, error, webOtp, onAnswer, onR
   }
   if (notice === 'code-resent') status = `A new code is on its way to ${maskedPhoneNumber}. The previous code no longer works.`;
   if (notice === 'resend-too-soon') status = `Not yet: you can ask for a new code in ${waitWhenRefused}.`;
+  if (!challenge.codeSent && !notice) {
+    status = 'No new code was sent this time. If no SMS has arrived, ask for a new code now.';
+  }
 
   return (
     <form onSubmit={submit} noValidate aria-labelledby="code-title">
