@@ -478,48 +478,98 @@ def as_json(rows: list[dict], inp: Inputs, m: Benchmark) -> str:
 
 @dataclass(frozen=True)
 class Pumping:
-    """A pumping bot against one premium destination prefix, and the breaker's defaults."""
+    """A pumping bot that signs up fresh numbers and never answers, and the defences' defaults."""
 
     numbers_per_hour: int = 120  # fresh numbers the bot signs up and sends a code to
     hours: int = 24
     price_usd: float = 0.25  # a premium-rate destination, per SMS part; UNVERIFIED
-    min_sends: int = 20  # PumpingBreakerMinSends
+    min_sends: int = 20  # PumpingBreakerMinSends (per prefix and per region)
     pause_minutes: int = 30  # PumpingBreakerPauseSeconds / 60
     window_minutes: int = 60  # PumpingBreakerWindowSeconds / 60
+    new_numbers_per_hour: int = 60  # PoolSmsPerHourNewNumbers
 
 
-def pumped_sms(p: Pumping, breaker: bool) -> int:
-    """SMS that reach the prefix, minute by minute: the bot sends at its rate, never answers; with
-    the breaker, a send that brings the window to `min_sends` unanswered codes pauses the prefix."""
-    sent_at: list[int] = []
-    paused_until = -1
+@dataclass(frozen=True)
+class Spread:
+    """Where the bot's numbers are: round-robin over `prefixes` destination prefixes, which fall in
+    `regions` countries (each region has prefixes / regions of them)."""
+
+    name: str
+    prefixes: int
+    regions: int
+
+
+SPREADS = (
+    Spread("one premium prefix", 1, 1),
+    Spread("50 prefixes of one country", 50, 1),
+    Spread("50 prefixes in 50 countries", 50, 50),
+)
+
+# What the defences are: the prefix breaker alone (before the region breaker and the ceiling),
+# and every defence at its default.
+PREFIX_ONLY = "prefix"
+EVERY_DEFENCE = "all"
+
+
+def pumped_sms(p: Pumping, breaker: bool, spread: Spread = SPREADS[0], defences: str = EVERY_DEFENCE) -> int:
+    """SMS that go out, minute by minute: the bot sends at its rate, round-robin over the spread's
+    prefixes, and never answers. With the breaker, a send that brings an area's window (its prefix,
+    and with every defence its region) to `min_sends` unanswered codes pauses that area; with
+    every defence, the pool's share for never-signed-in numbers caps each clock hour."""
+    sent_at: dict[str, list[int]] = {}
+    paused_until: dict[str, int] = {}
+    per_hour: dict[int, int] = {}
+    sent = 0
+    n = 0
     for minute in range(p.hours * 60):
         for _ in range(p.numbers_per_hour // 60 + (1 if minute % 60 < p.numbers_per_hour % 60 else 0)):
-            if breaker and minute < paused_until:
+            prefix = n % spread.prefixes
+            n += 1
+            areas = [f"prefix {prefix}"]
+            if defences == EVERY_DEFENCE:
+                areas.append(f"region {prefix % spread.regions}")
+            if breaker and any(minute < paused_until.get(a, -1) for a in areas):
                 continue
-            sent_at.append(minute)
-            in_window = sum(1 for t in sent_at if t > minute - p.window_minutes)
-            if breaker and in_window >= p.min_sends:
-                paused_until = minute + p.pause_minutes
-    return len(sent_at)
+            hour = minute // 60
+            if breaker and defences == EVERY_DEFENCE and per_hour.get(hour, 0) >= p.new_numbers_per_hour:
+                continue
+            per_hour[hour] = per_hour.get(hour, 0) + 1
+            sent += 1
+            for area in areas:
+                times = sent_at.setdefault(area, [])
+                times.append(minute)
+                in_window = sum(1 for t in times if t > minute - p.window_minutes)
+                if breaker and in_window >= p.min_sends and minute >= paused_until.get(area, -1):
+                    paused_until[area] = minute + p.pause_minutes
+    return sent
 
 
 def pumping_markdown(p: Pumping, inp: Inputs) -> str:
-    without, with_breaker = pumped_sms(p, False), pumped_sms(p, True)
     cost = lambda n: _usd(n * inp.sms_segments * p.price_usd)
+    rows = []
+    for spread in SPREADS:
+        none = pumped_sms(p, False, spread)
+        prefix_only = pumped_sms(p, True, spread, PREFIX_ONLY)
+        every = pumped_sms(p, True, spread, EVERY_DEFENCE)
+        rows.append(
+            f"| {spread.name} | {none:,} ({cost(none)}) | {prefix_only:,} ({cost(prefix_only)}) "
+            f"| {every:,} ({cost(every)}) |"
+        )
     return "\n".join(
         [
             (
-                f"SMS pumping: a bot signs up {p.numbers_per_hour} fresh numbers an hour under one premium prefix "
-                f"(at ${p.price_usd} an SMS, an assumed premium rate) and never answers, for {p.hours} hours:"
+                f"SMS pumping: a bot signs up {p.numbers_per_hour} fresh numbers an hour and never answers, for "
+                f"{p.hours} hours (at ${p.price_usd} an SMS, an assumed premium rate). SMS sent, and their cost:"
             ),
             "",
-            "| | SMS sent | cost |",
-            "|---|---:|---:|",
-            f"| without the breaker | {without:,} | {cost(without)} |",
+            "| the bot's numbers | no defence | the prefix breaker alone | every defence (defaults) |",
+            "|---|---:|---:|---:|",
+            *rows,
+            "",
             (
-                f"| with the breaker (defaults: {p.min_sends} codes, {p.pause_minutes} min pause) "
-                f"| {with_breaker:,} | {cost(with_breaker)} |"
+                f"Defaults: a breaker trips at {p.min_sends} codes with under 10% answered in "
+                f"{p.window_minutes} minutes and pauses {p.pause_minutes} minutes, per prefix and per region; "
+                f"the pool sends at most {p.new_numbers_per_hour} SMS an hour to never-signed-in numbers."
             ),
         ]
     )

@@ -322,6 +322,22 @@ class PumpingBreaker(unittest.TestCase):
         p = cm.Pumping(numbers_per_hour=60, hours=2)
         self.assertEqual(cm.pumped_sms(p, breaker=False), 120)
         self.assertEqual(cm.pumped_sms(p, breaker=True), 40)
+        self.assertEqual(cm.pumped_sms(p, breaker=True, defences=cm.PREFIX_ONLY), 40)
+
+    def test_spreading_over_prefixes_of_a_country_meets_the_region_breaker(self):
+        p = cm.Pumping(numbers_per_hour=60, hours=2)
+        spread = cm.Spread("50 prefixes of one country", 50, 1)
+        # Each prefix gets fewer codes than the minimum: the prefix breaker never trips...
+        self.assertEqual(cm.pumped_sms(p, True, spread, cm.PREFIX_ONLY), 120)
+        # ...the country's does, as for one prefix.
+        self.assertEqual(cm.pumped_sms(p, True, spread, cm.EVERY_DEFENCE), 40)
+
+    def test_spreading_over_countries_meets_the_pool_ceiling(self):
+        p = cm.Pumping(numbers_per_hour=600, hours=2, new_numbers_per_hour=200)
+        spread = cm.Spread("200 prefixes in 200 countries", 200, 200)
+        # 3 codes an hour per country: no breaker trips; the pool's share caps each hour.
+        self.assertEqual(cm.pumped_sms(p, True, spread, cm.PREFIX_ONLY), 1200)
+        self.assertEqual(cm.pumped_sms(p, True, spread, cm.EVERY_DEFENCE), 400)
 
     def test_segments_multiply_the_sms_bill(self):
         one = cm.model(1000, cm.Inputs(**PLAIN), BENCH)

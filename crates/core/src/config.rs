@@ -191,9 +191,9 @@ pub const PREFIX_SMS_BUDGET: Setting =
 /// The pool's ceiling: SMS per clock hour to every number, and to never-signed-in numbers (their
 /// share); 0 turns either off. Sized for normal traffic: see the pumping docs.
 pub const POOL_SMS_PER_HOUR: Setting =
-    Setting::whole("POOL_SMS_PER_HOUR", "PoolSmsPerHour", &[CREATE], 1_000, 0, 10_000_000);
+    Setting::whole("POOL_SMS_PER_HOUR", "PoolSmsPerHour", &[CREATE], 600, 0, 10_000_000);
 pub const POOL_SMS_PER_HOUR_NEW_NUMBERS: Setting =
-    Setting::whole("POOL_SMS_PER_HOUR_NEW_NUMBERS", "PoolSmsPerHourNewNumbers", &[CREATE], 200, 0, 10_000_000);
+    Setting::whole("POOL_SMS_PER_HOUR_NEW_NUMBERS", "PoolSmsPerHourNewNumbers", &[CREATE], 60, 0, 10_000_000);
 pub const SMS_MAX_PRICE_USD: Setting = Setting::text("SMS_MAX_PRICE_USD", "SmsMaxPriceUsd", &[CREATE]);
 pub const SMS_MESSAGE_BY_LOCALE: Setting = Setting::text("SMS_MESSAGE_BY_LOCALE", "SmsMessageByLocale", &[CREATE]);
 /// Every trigger writes metrics.
@@ -707,6 +707,9 @@ mod tests {
                 budget_per_window: 0
             }
         );
+        assert_eq!(c.pool_ceiling, PoolCeiling { per_hour: 600, new_numbers_per_hour: 60 });
+        assert_eq!(c.sign_up_attributes, SignUpAttributes::parse("locale").expect("the default"));
+        assert!(c.sign_up_attributes.allows("phone_number") && !c.sign_up_attributes.allows("email"));
         assert_eq!(c.sms.max_price_usd, None);
         assert_eq!(c.sms.templates.locales(), 0);
         assert_eq!(c.metrics_namespace, "SmsPasswordless");
