@@ -9,35 +9,28 @@
 
 use serde_json::{Map, Value, json};
 
-/// What operators watch. The variant names are the metric names.
+use crate::config::Trigger;
+use crate::config::Trigger::{
+    CreateAuthChallenge as CREATE, DefineAuthChallenge as DEFINE, PreSignUp as PRE, VerifyAuthChallenge as VERIFY,
+};
+
+/// What operators watch. The variant names are the metric names; [`Metric::about`] says who
+/// counts each and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(strum::EnumCount))]
 pub enum Metric {
-    /// An SMS handed to SNS (create).
     SmsSent,
-    /// An SMS that SNS did not take: timeout, unreachable or refused (create).
     SmsFailed,
-    /// A right answer (verify).
     AnswerCorrect,
-    /// A wrong answer, including one after the code expired (verify).
     AnswerWrong,
-    /// A sign-in ended for too many wrong answers, resends or rounds (define).
     SignInLockedOut,
-    /// The client asked for a new code (create), whether or not one went out.
     ResendRequested,
-    /// A send the per-number limit refused (create).
     SendRefusedByLimit,
-    /// A sign-up (pre-sign-up) or a send (create) for a country not in `ALLOWED_COUNTRY_CODES`.
     CountryBlocked,
-    /// A sign-in round for a user the pool does not have (create).
     UnknownUser,
-    /// A number reached `MAX_FAILED_ANSWERS_PER_NUMBER` wrong answers in a row and is locked
-    /// (verify).
     NumberLocked,
-    /// An answer (verify) or a send (create) refused because the number is locked.
     RefusedWhileLocked,
-    /// The pumping breaker paused a destination prefix (create): many codes, few answered.
     PrefixPaused,
-    /// A send withheld because its prefix is paused or had its budget (create).
     SendRefusedByPrefix,
 }
 
@@ -57,6 +50,40 @@ impl Metric {
         Metric::PrefixPaused,
         Metric::SendRefusedByPrefix,
     ];
+
+    /// The triggers that count it, and when: the generated table of `docs/operations.md`
+    /// (`cargo xtask docs`).
+    pub fn about(self) -> (&'static [Trigger], &'static str) {
+        match self {
+            Self::SmsSent => (&[CREATE], "SNS took an SMS"),
+            Self::SmsFailed => (&[CREATE], "SNS refused, throttled, could not be reached or did not answer in time"),
+            Self::AnswerCorrect => (&[VERIFY], "a right code, in time"),
+            Self::AnswerWrong => {
+                (&[VERIFY], "a wrong or expired code (also every answer in an unknown number's sign-in)")
+            }
+            Self::SignInLockedOut => (&[DEFINE], "a sign-in ended for too many wrong answers, resends or rounds"),
+            Self::ResendRequested => (&[CREATE], "the client asked for a new code (sent or not)"),
+            Self::SendRefusedByLimit => (&[CREATE], "the per-number limit withheld an SMS"),
+            Self::CountryBlocked => {
+                (&[PRE, CREATE], "a sign-up or a send for a country outside `ALLOWED_COUNTRY_CODES`")
+            }
+            Self::UnknownUser => (&[CREATE], "a sign-in round for a number the pool does not have"),
+            Self::NumberLocked => (
+                &[VERIFY],
+                "a number reached `MAX_FAILED_ANSWERS_PER_NUMBER` wrong answers in a row and is locked for \
+                 `LOCKOUT_SECONDS`",
+            ),
+            Self::RefusedWhileLocked => {
+                (&[CREATE, VERIFY], "a send withheld or an answer refused because the number is locked")
+            }
+            Self::PrefixPaused => (
+                &[CREATE],
+                "the pumping breaker paused a destination prefix: many codes, few answered (logged with the \
+                 prefix, never a number)",
+            ),
+            Self::SendRefusedByPrefix => (&[CREATE], "a send withheld because its prefix is paused or had its budget"),
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -136,6 +163,14 @@ pub fn user_pool_id(event: &Value) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_every_metric_once_in_order() {
+        assert_eq!(Metric::ALL.len(), <Metric as strum::EnumCount>::COUNT, "a metric is missing from Metric::ALL");
+        for (i, metric) in Metric::ALL.into_iter().enumerate() {
+            assert_eq!(metric as usize, i, "{}: Metric::ALL is in declaration order", metric.name());
+        }
+    }
 
     #[test]
     fn nothing_counted_writes_nothing() {
