@@ -330,7 +330,7 @@ fn each_function_gets_exactly_the_variables_it_reads() {
     for trigger in Trigger::ALL {
         let env = env_of(&t, trigger.logical_id());
         // SSL_CERT_FILE: read by create's AWS clients themselves (crates/core/src/aws.rs), not a
-        // parameter; an operator may add it to create's Environment (README, TLS roots).
+        // parameter; an operator may add it to create's Environment (docs/deploy.md, TLS roots).
         let got: BTreeSet<&str> = env.keys().map(String::as_str).filter(|v| *v != "SSL_CERT_FILE").collect();
         let want: BTreeSet<&str> = trigger.variables().collect();
         assert_eq!(got, want, "{}: Environment.Variables", trigger.logical_id());
@@ -758,7 +758,7 @@ fn a_protected_pools_failed_deletion_leaves_sign_in_working() {
     let before_pool = closure("UserPool", false);
     for id in &before_pool {
         let kind = r[id]["Type"].as_str().unwrap_or_default();
-        // Alarms, and the WAF web ACL's association: sign-in works without them (README,
+        // Alarms, and the WAF web ACL's association: sign-in works without them (docs/deploy.md,
         // Deleting the stack, says they go).
         let not_needed_for_sign_in = kind == "AWS::CloudWatch::Alarm" || kind == "AWS::WAFv2::WebACLAssociation";
         assert!(
@@ -872,7 +872,7 @@ fn every_scanner_suppression_is_justified() {
     assert!(skipped > 0);
 }
 
-/// A signed-in user may not move their account onto another number (README, Account lifecycle).
+/// A signed-in user may not move their account onto another number (docs/operations.md, Account lifecycle).
 #[test]
 fn users_cannot_write_their_phone_number() {
     let t = template();
