@@ -102,12 +102,12 @@ fn cell(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ").replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// A scalar of the template as CloudFormation hands it over: a string.
+/// A scalar of the template as CloudFormation hands it over: a string (a number or a boolean as
+/// YAML writes it).
 fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(_) | Value::Bool(_) => serde_yaml_ng::to_string(v).ok().map(|s| s.trim().to_owned()),
         _ => None,
     }
 }
