@@ -7,7 +7,10 @@
 //! generated from the pattern, and mutations of them), or it is listed in [`TEMPLATE_ONLY`].
 //! Whole numbers must be `String` parameters whose pattern admits exactly the parser's range.
 //! Then the parameters together: each trigger starts with all of them at their edges at once,
-//! and with random mixes of accepted values.
+//! and with random mixes of accepted values. Every whole-number parameter, the template's own too
+//! (token lifetimes, alarm thresholds), admits exactly the range its `ConstraintDescription`
+//! states, each number in one spelling, and every condition compares a parameter with a value it
+//! accepts.
 //!
 //! Also held here, where the emulator cannot show them: the alarm topic's key lets CloudWatch
 //! publish, a protected pool's failed deletion leaves sign-in working, the outputs and the
