@@ -15,29 +15,32 @@ DEMO_PHONE ?= +15555550100
 # hour the sixth run would get no code. (make e2e deploys its own stack with the template's
 # default limit and tests it.)
 LOCAL_PARAMS ?= MaxSmsPerNumberPerHour=30 MaxSmsPerNumberPerDay=200
-# npm audit of web/ fails at and above this severity (make web-audit; README, The sign-in page).
+# npm audit of web/ fails at and above this severity (make web-audit; docs/clients.md, The sign-in page).
 WEB_AUDIT_LEVEL ?= moderate
 
-.PHONY: help test lint unit sdk-only-in-create template-lint arm64 build-arm64 web-unit e2e smoke tools up down build-local deploy-local demo web web-audit bench cost load-report fuzz
+.PHONY: help test lint unit sdk-only-in-create template-lint arm64 build-arm64 web-unit e2e docs smoke tools up down build-local deploy-local demo web web-audit bench cost load-report publish fuzz
 
 help: ## List the jobs
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-test: lint sdk-only-in-create unit template-lint arm64 web-unit e2e ## Every test: lints, unit and handler tests, template lint and policy scan, the arm64 build under qemu, the sign-in page's unit tests, end-to-end through the local stack (with the browser test)
+test: lint sdk-only-in-create unit template-lint arm64 web-unit docs e2e ## Every test: lints (and the docs' links), unit and handler tests (and the generated docs), template lint and policy scan, the arm64 build under qemu, the sign-in page's unit tests, the book, end-to-end through the local stack (with the browser test)
 
-# What make lint checks besides the Rust code: every shell script, and the Python tools.
+# What make lint checks besides the Rust code: every shell script, the Python tools, and the links
+# of the front page and the book.
 SHELL_SCRIPTS := $(wildcard tools/*.sh) fuzz/seed.sh .ci/run
 PYTHON_DIRS := tools bench/baseline
+DOC_PAGES := README.md $(wildcard docs/*.md)
 
-lint: ## shellcheck on the shell scripts, ruff check and ruff format --check on the Python tools (from .venv/lint), cargo fmt --check and clippy with warnings as errors
+lint: ## shellcheck on the shell scripts, ruff check and ruff format --check on the Python tools, lychee on the docs' links (offline: files and anchors), from .venv/lint; cargo fmt --check and clippy with warnings as errors
 	tools/install.sh lint
 	.venv/lint/bin/shellcheck -x $(SHELL_SCRIPTS)
 	.venv/lint/bin/ruff check $(PYTHON_DIRS)
 	.venv/lint/bin/ruff format --check $(PYTHON_DIRS)
+	.venv/lint/bin/lychee --offline --include-fragments --no-progress $(DOC_PAGES)
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
-unit: ## Unit tests, the handler tests over events/, property tests, the cost model's tests
+unit: ## Unit tests, the handler tests over events/, property tests, the generated docs against the code, the Python tools' tests
 	cargo test --workspace
 	python3 -m unittest discover -s tools -p 'test_*.py'
 
@@ -71,6 +74,10 @@ web-unit: ## The sign-in page (web/): npm ci, type check, unit tests of its sign
 e2e: tools ## End-to-end tests: deploy onto the local stack, sign in for real (Rust client, then the page in headless Chromium), clean up
 	tools/e2e.sh
 
+docs: ## Build the book (docs/, mdBook from tools/mdbook.sh) into target/book; the generated parts: cargo xtask docs
+	tools/mdbook.sh
+	.venv/mdbook/bin/mdbook build docs
+
 tools: ## Install the pinned tools into .venv/ (idempotent)
 	tools/install.sh
 
@@ -98,7 +105,7 @@ demo: deploy-local ## The main job: local stack up, template deployed, a phone n
 web: tools ## The sign-in page at http://127.0.0.1:5173 against the local stack (deploys it first if needed)
 	LOCAL_STACK_NAME=$(STACK) tools/web.sh $(LOCAL_PARAMS)
 
-web-audit: ## npm audit of web/'s packages, failing at the level the README states
+web-audit: ## npm audit of web/'s packages, failing at the level docs/clients.md states
 	cd web && npm audit --audit-level=$(WEB_AUDIT_LEVEL)
 
 bench: build-local build-arm64 bench/node/node_modules/.installed ## Benchmark the release bootstraps against the budgets, a Node.js peer and a Python baseline (and the arm64 sizes); writes docs/benchmark.md and docs/benchmark.json
@@ -118,6 +125,15 @@ cost: ## Monthly cost of N sign-ins, this project vs Cognito Essentials, and of 
 
 load-report: tools ## make e2e, with the load test's report written to docs/load.md (LOAD_REPORT)
 	LOAD_REPORT=docs/load.md tools/e2e.sh
+
+# make publish: the repository's address, written into the SAR metadata's HomePageUrl and
+# SourceCodeUrl (placeholders in template.yaml), and the bucket sam package uploads to.
+REPOSITORY_URL ?=
+S3_BUCKET ?=
+publish: ## Publish to the Serverless Application Repository: REPOSITORY_URL=https://... S3_BUCKET=... (refuses the template's placeholder URL)
+	python3 tools/publish.py --check --repository-url '$(REPOSITORY_URL)' --s3-bucket '$(S3_BUCKET)'
+	$(MAKE) build-arm64
+	source tools/env.sh && python3 tools/publish.py --repository-url '$(REPOSITORY_URL)' --s3-bucket '$(S3_BUCKET)'
 
 FUZZ_SECONDS ?= 60
 fuzz: ## cargo fuzz, every target for FUZZ_SECONDS each (needs a nightly toolchain; installs cargo-fuzz)

@@ -649,7 +649,7 @@ def generated_header(m: Benchmark, inp: Inputs) -> str:
         "[benchmark.json](benchmark.json) ([benchmark.md](benchmark.md)) and the prices and assumptions "
         f"below, the SMS billed as {inp.sms_segments} segment{'s' if inp.sms_segments != 1 else ''} (what "
         "create-auth-challenge works out for the default templates); do not edit it by hand: run `make cost` "
-        "again. What the model counts and leaves out: [README, Cost](../README.md#cost).\n\n"
+        "again. What the model counts and leaves out: [SMS pumping and cost, Cost](pumping-and-cost.md#cost).\n\n"
     )
 
 

@@ -71,5 +71,5 @@ cargo test --workspace --test faults --test pumping -- --ignored --test-threads 
 # After all of them: the functions' logs of the whole run.
 cargo test --workspace --test logs -- --ignored
 # Load, last (its thousands of log lines stay out of the search above): 200 complete sign-ins
-# (LOAD_SIGN_INS, LOAD_CONCURRENCY); prints the throughput and latency table of the README.
+# (LOAD_SIGN_INS, LOAD_CONCURRENCY); prints the throughput and latency table of docs/load.md.
 cargo test --workspace --test load -- --ignored --nocapture

@@ -1,6 +1,6 @@
 /// <reference types="vitest/config" />
 // The sign-in page's build. Configuration comes from VITE_* variables (see src/config.ts and the
-// README, "The sign-in page"); `make web` sets them from the local stack's outputs.
+// docs/clients.md, "The sign-in page"); `make web` sets them from the local stack's outputs.
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 

@@ -192,7 +192,7 @@ pub fn sizes(x86: &Path, arm64: &Path) -> Option<Vec<Sizes>> {
         let (a, b) = (x86.join(logical_id).join("bootstrap"), arm64.join(logical_id).join("bootstrap"));
         let size = |p: &Path| std::fs::metadata(p).ok().map(|m| m.len());
         let (Some(x), Some(y)) = (size(&a), size(&b)) else { return None };
-        let (zx, zy) = (crate::zipped(&a).ok()?, crate::zipped(&b).ok()?);
+        let (zx, zy) = (crate::measure::zipped(&a).ok()?, crate::measure::zipped(&b).ok()?);
         out.push((binary, [x, zx, y, zy]));
     }
     Some(out)

@@ -1,5 +1,5 @@
 // The page's settings, fixed at build time from VITE_* variables (`make web` and the browser test
-// set them from the stack's outputs; for a real pool see the README, "The sign-in page").
+// set them from the stack's outputs; for a real pool see docs/clients.md, "The sign-in page").
 //
 //   VITE_USER_POOL_ID          stack output UserPoolId (required)
 //   VITE_USER_POOL_CLIENT_ID   stack output UserPoolClientId (required)

@@ -1,4 +1,4 @@
-// The sign-in module against a scripted Amplify: the flow's steps, and every error of the README's
+// The sign-in module against a scripted Amplify: the flow's steps, and every error of docs/errors.md's
 // "Errors a client sees" table (as Cognito words it, and as the local emulator does) mapped to a
 // clear message that never tells a registered number from an unknown one.
 

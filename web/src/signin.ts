@@ -155,7 +155,7 @@ function errorMessage(err: unknown): string {
 
 /**
  * Maps what Amplify threw (Cognito's error, or the local emulator's) after `action` to a
- * SignInError. The README's "Errors a client sees" table lists every case.
+ * SignInError. docs/errors.md ("Errors a client sees") lists every case.
  */
 export function toSignInError(err: unknown, action: Action): SignInError {
   if (err instanceof SignInError) return err;

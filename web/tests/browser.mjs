@@ -17,8 +17,8 @@
 //      tools/e2e.sh) is refused with the trigger's reason; an incomplete number is refused on the
 //      page without a request;
 //   and that the page made no request anywhere but its own origin and the pool's endpoint.
-// Screenshots go to .local/web-screenshots/; WEB_DOCS_SCREENSHOTS=1 also writes the README's two
-// (docs/web-code-screen.png, docs/web-signed-in.png).
+// Screenshots go to .local/web-screenshots/; WEB_DOCS_SCREENSHOTS=1 also writes the two pictures of
+// the README and docs/clients.md (docs/web-code-screen.png, docs/web-signed-in.png).
 //
 // Environment: CHROMIUM (default /usr/bin/chromium), STACK_OUTPUTS (default
 // ../.local/stack-outputs.env), WEB_TEST_DEADLINE_SECONDS (default 240), WEB_TEST_URL (test a page

@@ -36,11 +36,22 @@ use aws_smithy_http_client::tls::{self, TlsContext, TrustStore, rustls_provider:
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
-use crate::config::ConfigError;
-
 /// The standard variable naming a PEM file of root certificates, honoured in place of the
 /// compiled-in set.
 pub const CERT_FILE_VAR: &str = "SSL_CERT_FILE";
+
+/// An `SSL_CERT_FILE` that cannot serve as create's trust store; worded as the configuration's
+/// own refusals are, since it stops the function at init the same way.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid configuration: {CERT_FILE_VAR}={path:?} is not allowed; expected a readable PEM file of root CA certificates ({why})"
+)]
+pub struct CertFileError {
+    /// The file the variable names.
+    pub path: String,
+    /// What is wrong with it.
+    pub why: String,
+}
 
 /// The configuration of one service's client: the shared one (below) with the service's endpoint
 /// (`endpoint_url`), a connect timeout, an overall `deadline` and at most `attempts` attempts.
@@ -100,7 +111,7 @@ static TLS_ROOTS: OnceLock<TlsRoots> = OnceLock::new();
 /// that cannot be read, holds no certificate, or holds one that cannot be a root stops the
 /// function at init with a message naming the variable. Not calling it, or leaving the variable
 /// unset, means the compiled-in roots.
-pub fn load_tls_roots() -> Result<(), ConfigError> {
+pub fn load_tls_roots() -> Result<(), CertFileError> {
     let roots = match std::env::var_os(CERT_FILE_VAR).filter(|v| !v.is_empty()) {
         Some(path) => TlsRoots::from_file(Path::new(&path))?,
         None => TlsRoots::Bundled,
@@ -126,12 +137,8 @@ pub enum TlsRoots {
 impl TlsRoots {
     /// The certificates of the PEM file at `path`, each checked the way the HTTP client will use
     /// it (which would otherwise panic on the first send).
-    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let refused = |why: String| ConfigError {
-            var: CERT_FILE_VAR,
-            value: path.display().to_string(),
-            expected: format!("a readable PEM file of root CA certificates ({why})"),
-        };
+    pub fn from_file(path: &Path) -> Result<Self, CertFileError> {
+        let refused = |why: String| CertFileError { path: path.display().to_string(), why };
         let pem = std::fs::read(path).map_err(|e| refused(format!("it cannot be read: {e}")))?;
         let mut roots = rustls::RootCertStore::empty();
         for (n, cert) in CertificateDer::pem_slice_iter(&pem).enumerate() {
@@ -463,7 +470,7 @@ mod tests {
         }
     }
 
-    fn refusal(result: Result<TlsRoots, ConfigError>) -> ConfigError {
+    fn refusal(result: Result<TlsRoots, CertFileError>) -> CertFileError {
         match result {
             Err(e) => e,
             Ok(roots) => panic!("accepted: {roots:?}"),
@@ -513,16 +520,16 @@ mod tests {
     #[test]
     fn a_missing_empty_or_broken_file_is_refused_naming_the_variable() {
         let missing = refusal(TlsRoots::from_file(Path::new("/nonexistent/ca.pem")));
-        assert_eq!(missing.var, "SSL_CERT_FILE");
-        assert!(missing.expected.contains("cannot be read"), "{missing}");
+        assert_eq!(missing.path, "/nonexistent/ca.pem");
+        assert!(missing.why.contains("cannot be read"), "{missing}");
 
         let empty = TempFile::with("empty.pem", b"no certificates here\n");
         let e = refusal(TlsRoots::from_file(&empty.0));
-        assert!(e.expected.contains("no CERTIFICATE"), "{e}");
+        assert!(e.why.contains("no CERTIFICATE"), "{e}");
 
         let broken = TempFile::with("broken.pem", b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n");
         let e = refusal(TlsRoots::from_file(&broken.0));
-        assert!(e.expected.contains("certificate 1 is not valid PEM"), "{e}");
+        assert!(e.why.contains("certificate 1 is not valid PEM"), "{e}");
 
         let not_x509 = format!(
             "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
@@ -530,7 +537,7 @@ mod tests {
         );
         let not_x509 = TempFile::with("not-x509.pem", not_x509.as_bytes());
         let e = refusal(TlsRoots::from_file(&not_x509.0));
-        assert!(e.expected.contains("certificate 1 cannot be a root"), "{e}");
+        assert!(e.why.contains("certificate 1 cannot be a root"), "{e}");
         assert!(e.to_string().starts_with("invalid configuration: SSL_CERT_FILE="), "{e}");
     }
 }

@@ -9,48 +9,34 @@
 
 use serde_json::{Map, Value, json};
 
-/// What operators watch. The variant names are the metric names.
+use crate::config::Trigger;
+use crate::config::Trigger::{
+    CreateAuthChallenge as CREATE, DefineAuthChallenge as DEFINE, PreSignUp as PRE, VerifyAuthChallenge as VERIFY,
+};
+
+/// What operators watch. The variant names are the metric names; [`Metric::about`] says who
+/// counts each and when.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(test, derive(strum::EnumCount))]
 pub enum Metric {
-    /// An SMS handed to SNS (create).
     SmsSent,
-    /// An SMS that SNS did not take: timeout, unreachable or refused (create).
     SmsFailed,
-    /// A right answer (verify).
     AnswerCorrect,
-    /// A wrong answer, including one after the code expired (verify).
     AnswerWrong,
-    /// A sign-in ended for too many wrong answers, resends or rounds (define).
     SignInLockedOut,
-    /// The client asked for a new code (create), whether or not one went out.
     ResendRequested,
-    /// A send the per-number limit refused (create).
     SendRefusedByLimit,
-    /// A sign-up (pre-sign-up) or a send (create) for a country not in `ALLOWED_COUNTRY_CODES`.
     CountryBlocked,
-    /// A sign-in round for a user the pool does not have (create).
     UnknownUser,
-    /// A number reached `MAX_FAILED_ANSWERS_PER_NUMBER` wrong answers in a row and is locked
-    /// (verify).
     NumberLocked,
-    /// An answer (verify) or a send (create) refused because the number is locked.
     RefusedWhileLocked,
-    /// The pumping breaker paused a destination prefix (create): many codes, few answered.
     PrefixPaused,
-    /// A send withheld because its prefix is paused or had its budget (create).
     SendRefusedByPrefix,
-    /// The pumping breaker paused a region (a country or territory) for never-signed-in numbers
-    /// (create).
     RegionPaused,
-    /// A send withheld because its region is paused (create).
     SendRefusedByRegion,
-    /// A send withheld because the pool's SMS ceiling for the hour is reached (create).
     PoolCeilingReached,
-    /// A call for a round already being created (Cognito's retry): no second SMS (create).
     RetryNotResent,
-    /// The same answer to the same round again (Cognito's retry): not counted twice (verify).
     AnswerRepeated,
-    /// A sign-up refused for an attribute outside `SIGN_UP_ATTRIBUTES` (pre-sign-up).
     SignUpAttributeRefused,
 }
 
@@ -76,6 +62,69 @@ impl Metric {
         Metric::AnswerRepeated,
         Metric::SignUpAttributeRefused,
     ];
+
+    /// The triggers that count it, and when: the generated table of `docs/operations.md`
+    /// (`cargo xtask docs`).
+    pub fn about(self) -> (&'static [Trigger], &'static str) {
+        match self {
+            Self::SmsSent => (&[CREATE], "SNS took an SMS"),
+            Self::SmsFailed => (&[CREATE], "SNS refused, throttled, could not be reached or did not answer in time"),
+            Self::AnswerCorrect => (&[VERIFY], "a right code, in time"),
+            Self::AnswerWrong => (
+                &[VERIFY],
+                "a wrong or expired code (also every answer to a round whose code was not delivered, such as an \
+                 unknown number's; those are not counted toward the number's lock)",
+            ),
+            Self::SignInLockedOut => (&[DEFINE], "a sign-in ended for too many wrong answers, resends or rounds"),
+            Self::ResendRequested => (&[CREATE], "the client asked for a new code (sent or not)"),
+            Self::SendRefusedByLimit => (&[CREATE], "the per-number limit withheld an SMS"),
+            Self::CountryBlocked => {
+                (&[PRE, CREATE], "a sign-up or a send for a country outside `ALLOWED_COUNTRY_CODES`")
+            }
+            Self::UnknownUser => (&[CREATE], "a sign-in round for a number the pool does not have"),
+            Self::NumberLocked => (
+                &[VERIFY],
+                "a number reached `MAX_FAILED_ANSWERS_PER_NUMBER` wrong answers in a row and is locked for \
+                 `LOCKOUT_SECONDS`",
+            ),
+            Self::RefusedWhileLocked => (
+                &[CREATE, VERIFY],
+                "a send withheld, or a right code to a delivered round refused, because the number is locked",
+            ),
+            Self::PrefixPaused => (
+                &[CREATE],
+                "the pumping breaker paused a destination prefix for never-signed-in numbers: many codes, few \
+                 answered (logged with the prefix, never a number)",
+            ),
+            Self::SendRefusedByPrefix => {
+                (&[CREATE], "a send to a never-signed-in number withheld because its prefix is paused or had its budget")
+            }
+            Self::RegionPaused => (
+                &[CREATE],
+                "the pumping breaker paused a region (a country or territory) for never-signed-in numbers: many \
+                 codes, few answered (logged with the region)",
+            ),
+            Self::SendRefusedByRegion => {
+                (&[CREATE], "a send to a never-signed-in number withheld because its region is paused")
+            }
+            Self::PoolCeilingReached => (
+                &[CREATE],
+                "a send withheld because the pool's SMS ceiling for the hour (`POOL_SMS_PER_HOUR`, or its share \
+                 for never-signed-in numbers) is reached",
+            ),
+            Self::RetryNotResent => (
+                &[CREATE],
+                "a call for a round already being created (Cognito's retry): no second SMS, and the round offers \
+                 a resend at once",
+            ),
+            Self::AnswerRepeated => {
+                (&[VERIFY], "the same answer to the same round again (Cognito's retry): counted once")
+            }
+            Self::SignUpAttributeRefused => {
+                (&[PRE], "a sign-up refused for an attribute outside `SIGN_UP_ATTRIBUTES`")
+            }
+        }
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -161,6 +210,14 @@ pub fn user_pool_id(event: &Value) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn all_lists_every_metric_once_in_order() {
+        assert_eq!(Metric::ALL.len(), <Metric as strum::EnumCount>::COUNT, "a metric is missing from Metric::ALL");
+        for (i, metric) in Metric::ALL.into_iter().enumerate() {
+            assert_eq!(metric as usize, i, "{}: Metric::ALL is in declaration order", metric.name());
+        }
+    }
 
     #[test]
     fn nothing_counted_writes_nothing() {

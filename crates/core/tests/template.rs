@@ -7,7 +7,10 @@
 //! generated from the pattern, and mutations of them), or it is listed in [`TEMPLATE_ONLY`].
 //! Whole numbers must be `String` parameters whose pattern admits exactly the parser's range.
 //! Then the parameters together: each trigger starts with all of them at their edges at once,
-//! and with random mixes of accepted values.
+//! and with random mixes of accepted values. Every whole-number parameter, the template's own too
+//! (token lifetimes, alarm thresholds), admits exactly the range its `ConstraintDescription`
+//! states, each number in one spelling, and every condition compares a parameter with a value it
+//! accepts.
 //!
 //! Also held here, where the emulator cannot show them: the alarm topic's key lets CloudWatch
 //! publish, a protected pool's failed deletion leaves sign-in working, the outputs and the
@@ -339,7 +342,7 @@ fn each_function_gets_exactly_the_variables_it_reads() {
     for trigger in Trigger::ALL {
         let env = env_of(&t, trigger.logical_id());
         // SSL_CERT_FILE: read by create's AWS clients themselves (crates/core/src/aws.rs), not a
-        // parameter; an operator may add it to create's Environment (README, TLS roots).
+        // parameter; an operator may add it to create's Environment (docs/deploy.md, TLS roots).
         let got: BTreeSet<&str> = env.keys().map(String::as_str).filter(|v| *v != "SSL_CERT_FILE").collect();
         let want: BTreeSet<&str> = trigger.variables().collect();
         assert_eq!(got, want, "{}: Environment.Variables", trigger.logical_id());
@@ -559,6 +562,117 @@ fn allowed_country_codes_admit_exactly_the_assigned_codes() {
     }
 }
 
+/// The range a parameter's `ConstraintDescription` promises, when it is "a whole number from A
+/// to B": what CloudFormation shows on a refusal and the reference page (docs/configuration.md)
+/// shows, so the pattern must admit exactly that.
+fn promised_range(p: &Value) -> Option<(u64, u64)> {
+    let text = p["ConstraintDescription"].as_str()?;
+    let rest = text.split("a whole number from ").nth(1)?;
+    let (min, rest) = rest.split_once(" to ")?;
+    let max: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((min.parse().ok()?, max.parse().ok()?))
+}
+
+/// Every whole-number parameter, read by a function or by the template only (token lifetimes,
+/// alarm thresholds), is a String with a pattern that admits exactly the range its
+/// ConstraintDescription states, each number in one spelling only: conditions compare strings,
+/// so `00` must not turn on an alarm that `0` turns off. A Number parameter would take `60.5`;
+/// one is left only where AllowedValues lists every value.
+#[test]
+fn whole_numbers_are_exact_canonical_patterns() {
+    let t = template();
+    let mut checked = 0;
+    for (name, p) in parameters(&t) {
+        if p["Type"] == "Number" {
+            assert!(
+                p["AllowedValues"].is_array(),
+                "{name}: a Number parameter takes 60.5; use Type String with AllowedPattern"
+            );
+            continue;
+        }
+        let Some((min, max)) = promised_range(p) else { continue };
+        if let Some(w) = setting_of(name).and_then(|s| s.whole) {
+            assert_eq!((min, max), (w.min, w.max), "{name}: ConstraintDescription and SETTINGS disagree");
+        }
+        let c = Constraints::of(name, p);
+        assert!(c.pattern.is_some(), "{name}: no AllowedPattern");
+        assert!(c.accepts(&scalar(&p["Default"]).unwrap_or_default()), "{name}: refuses its own Default");
+        let near = |n: u64| n.saturating_sub(12)..=n.saturating_add(12);
+        let numbers = (0..=max.min(20_000)).chain(near(min)).chain(near(max)).chain([max * 10, max * 10 + 9]);
+        for n in numbers {
+            assert_eq!(
+                c.accepts(&n.to_string()),
+                (min..=max).contains(&n),
+                "{name}={n}: the pattern and \"{min} to {max}\" disagree"
+            );
+        }
+        for odd in [
+            format!("0{min}"),
+            "00".into(),
+            format!("{min}.0"),
+            format!("{max}.5"),
+            format!(" {min}"),
+            format!("+{min}"),
+            "-0".into(),
+            "1e1".into(),
+            String::new(),
+        ] {
+            assert!(!c.accepts(&odd), "{name}={odd:?}: accepted, but not a whole number written the one way");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} whole-number parameters found");
+}
+
+/// A condition on a parameter compares it with a value the parameter accepts, written as a
+/// string, so that it can hold.
+#[test]
+fn every_condition_compares_a_parameter_with_a_value_it_accepts() {
+    fn equals<'a>(v: &'a Value, out: &mut Vec<&'a Vec<Value>>) {
+        match v {
+            Value::Object(map) => {
+                for (key, inner) in map {
+                    if let ("Fn::Equals", Value::Array(pair)) = (key.as_str(), inner) {
+                        out.push(pair);
+                    }
+                    equals(inner, out);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| equals(i, out)),
+            _ => {}
+        }
+    }
+    let t = template();
+    let mut pairs = Vec::new();
+    equals(&t["Conditions"], &mut pairs);
+    let mut checked = 0;
+    for pair in pairs {
+        let Some(name) = pair.iter().find_map(|v| v["Ref"].as_str()) else { continue };
+        let Some(p) = parameters(&t).get(name) else { continue };
+        let value = pair.iter().find(|v| v.get("Ref").is_none()).expect("a value to compare with");
+        assert!(value.is_string(), "{name} is compared with {value}: write it as a string, as CloudFormation compares");
+        let value = value.as_str().unwrap_or_default();
+        assert!(Constraints::of(name, p).accepts(value), "{name} is compared with {value:?}, which it never takes");
+        checked += 1;
+    }
+    assert!(checked >= 8, "only {checked} conditions on parameters");
+}
+
+/// The USD spend threshold keeps its cents, each amount in one spelling, and 0 (off) only as `0`.
+#[test]
+fn the_spend_alarm_takes_cents_in_one_spelling() {
+    let t = template();
+    let c = Constraints::of("SmsMonthlySpendAlarmUsd", &parameters(&t)["SmsMonthlySpendAlarmUsd"]);
+    for good in ["0", "1", "25", "12.5", "12.05", "0.75", "0.01", "999999999", "999999999.99"] {
+        assert!(c.accepts(good), "{good}");
+    }
+    for bad in
+        ["00", "0.0", "0.00", "01", "1.0", "1.50", "1.", ".5", "1.005", "-1", "1e3", " 1", "1,5", "1000000000", ""]
+    {
+        assert!(!c.accepts(bad), "{bad:?}");
+    }
+}
+
 #[test]
 fn alarms_publish_to_a_topic_cloudwatch_can_use() {
     let t = template();
@@ -672,7 +786,7 @@ fn a_protected_pools_failed_deletion_leaves_sign_in_working() {
     let before_pool = closure("UserPool", false);
     for id in &before_pool {
         let kind = r[id]["Type"].as_str().unwrap_or_default();
-        // Alarms, and the WAF web ACL's association: sign-in works without them (README,
+        // Alarms, and the WAF web ACL's association: sign-in works without them (docs/deploy.md,
         // Deleting the stack, says they go).
         let not_needed_for_sign_in = kind == "AWS::CloudWatch::Alarm" || kind == "AWS::WAFv2::WebACLAssociation";
         assert!(
@@ -754,6 +868,8 @@ fn serverless_application_repository_metadata_is_complete() {
     for url in ["HomePageUrl", "SourceCodeUrl"] {
         assert!(sar[url].as_str().is_some_and(|u| u.starts_with("https://")), "{url}");
     }
+    // Placeholders, both the same: make publish (tools/publish.py) writes REPOSITORY_URL into both.
+    assert_eq!(sar["HomePageUrl"], sar["SourceCodeUrl"], "HomePageUrl and SourceCodeUrl come from one setting");
     let name = sar["Name"].as_str().unwrap_or_default();
     assert!(Regex::new(r"^[a-zA-Z0-9-]{1,140}$").expect("regex").is_match(name).unwrap_or(false), "{name}");
 }
@@ -784,7 +900,7 @@ fn every_scanner_suppression_is_justified() {
     assert!(skipped > 0);
 }
 
-/// A signed-in user may not move their account onto another number (README, Account lifecycle).
+/// A signed-in user may not move their account onto another number (docs/operations.md, Account lifecycle).
 #[test]
 fn users_cannot_write_their_phone_number() {
     let t = template();

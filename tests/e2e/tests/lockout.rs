@@ -55,7 +55,7 @@ async fn answer_record(stack: &Stack, phone: &str) -> Option<std::collections::H
         .item
 }
 
-/// What an operator does to lift a lock (README, Operations): delete the number's record.
+/// What an operator does to lift a lock (docs/operations.md): delete the number's record.
 async fn lift_lock(stack: &Stack, phone: &str) {
     let table = stack.config.send_limit_table.clone().expect("the per-number table");
     aws_sdk_dynamodb::Client::new(stack.sdk())

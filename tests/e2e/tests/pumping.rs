@@ -40,7 +40,7 @@ async fn pause_record(stack: &Stack, area: &Area) -> Option<u64> {
     item.get("pausedUntil").and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok())
 }
 
-/// What an operator does to lift a pause (README, Operations).
+/// What an operator does to lift a pause (docs/pumping-and-cost.md).
 async fn lift_pause(stack: &Stack, area: &Area) {
     let table = stack.config.send_limit_table.clone().expect("the per-number table");
     aws_sdk_dynamodb::Client::new(stack.sdk())

@@ -2,11 +2,13 @@ use crate::challenge::{SessionError, UnknownAction};
 use crate::phone::PhoneError;
 use crate::send_limit::LimitError;
 use crate::sms::SendError;
+use crate::triggers::private;
 
 /// Everything that makes a trigger refuse an event. Cognito shows the message to the client
 /// (inside `UserLambdaValidationException`), so it says what is wrong without echoing a code or a
 /// phone number.
 #[derive(Debug, thiserror::Error)]
+#[cfg_attr(test, derive(strum::EnumCount))]
 pub enum TriggerError {
     #[error("the event is not a valid Cognito trigger event: {0}")]
     MalformedEvent(String),
@@ -66,8 +68,60 @@ impl TriggerError {
     }
 }
 
+impl TriggerError {
+    /// Every error a client can see: each kind once, and each cause of a kind that has several
+    /// (the SMS service's, the per-number table's, the session's), with made-up values where a
+    /// message carries one. The generated table of `docs/errors.md` (`cargo xtask docs`); a test
+    /// below holds it to every variant.
+    pub fn examples() -> Vec<TriggerError> {
+        let refused = || "Throttling".to_owned();
+        vec![
+            Self::MalformedEvent("missing field `request`".into()),
+            Self::ForeignSession { index: 0, reason: "it is not a CUSTOM_CHALLENGE".into() },
+            Self::Session(SessionError::CorrectAnswerNotLast),
+            Self::Session(SessionError::CorrectAnswerForUnknownUser),
+            Self::Session(SessionError::CorrectAnswerForUndeliveredCode),
+            Self::UnknownAction(UnknownAction),
+            Self::WrongChallengeName,
+            Self::NoCodeToCompare(private::CODE),
+            Self::AnswerNotAString,
+            Self::Random,
+            Self::Send(SendError::Timeout),
+            Self::Send(SendError::Unreachable),
+            Self::Send(SendError::Refused { code: refused() }),
+            Self::SendLimit(LimitError::Timeout),
+            Self::SendLimit(LimitError::Unreachable),
+            Self::SendLimit(LimitError::Refused { code: refused() }),
+            Self::NoUsablePhoneNumber,
+            Self::MissingPhoneNumber,
+            Self::InvalidPhoneNumber(PhoneError::NotE164),
+            Self::CountryNotAllowed,
+            Self::AttributeNotAllowed("email".into()),
+        ]
+    }
+}
+
 impl From<TriggerError> for lambda_runtime::Diagnostic {
     fn from(error: TriggerError) -> Self {
         Self { error_type: error.kind().to_owned(), error_message: error.to_string() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use strum::EnumCount;
+
+    use super::*;
+
+    #[test]
+    fn the_examples_hold_every_kind() {
+        let kinds: BTreeSet<&str> = TriggerError::examples().iter().map(TriggerError::kind).collect();
+        assert_eq!(
+            kinds.len(),
+            TriggerError::COUNT,
+            "a TriggerError variant has no example in TriggerError::examples() (docs/errors.md): {kinds:?}"
+        );
     }
 }
