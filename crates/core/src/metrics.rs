@@ -96,9 +96,10 @@ impl Metric {
                 "the pumping breaker paused a destination prefix for never-signed-in numbers: many codes, few \
                  answered (logged with the prefix, never a number)",
             ),
-            Self::SendRefusedByPrefix => {
-                (&[CREATE], "a send to a never-signed-in number withheld because its prefix is paused or had its budget")
-            }
+            Self::SendRefusedByPrefix => (
+                &[CREATE],
+                "a send to a never-signed-in number withheld because its prefix is paused or had its budget",
+            ),
             Self::RegionPaused => (
                 &[CREATE],
                 "the pumping breaker paused a region (a country or territory) for never-signed-in numbers: many \
@@ -120,9 +121,7 @@ impl Metric {
             Self::AnswerRepeated => {
                 (&[VERIFY], "the same answer to the same round again (Cognito's retry): counted once")
             }
-            Self::SignUpAttributeRefused => {
-                (&[PRE], "a sign-up refused for an attribute outside `SIGN_UP_ATTRIBUTES`")
-            }
+            Self::SignUpAttributeRefused => (&[PRE], "a sign-up refused for an attribute outside `SIGN_UP_ATTRIBUTES`"),
         }
     }
 
