@@ -26,7 +26,6 @@ use sms_otp_core::phone::PhoneNumber;
 use sms_otp_core::pumping::{Area, PumpingLedger};
 use sms_otp_core::send_limit::{PerNumberLimits, SendLimiter};
 use sms_otp_core::sms::{SendError, SmsSender};
-use sms_otp_core::testkit::NOW;
 use sms_otp_core::testkit::codes::CountingCodes;
 use sms_otp_core::testkit::events::{self, answer_to, create_for, create_for_unknown};
 use sms_otp_core::testkit::lockout::InMemoryLockout;
@@ -34,6 +33,7 @@ use sms_otp_core::testkit::pumping::{EXAMPLE_POLICY, InMemoryPumpingLedger};
 use sms_otp_core::testkit::send_limit::InMemoryLimiter;
 use sms_otp_core::testkit::slow::Slow;
 use sms_otp_core::testkit::sms::RecordingSender;
+use sms_otp_core::testkit::{NOW, join_all};
 use sms_otp_core::triggers::create::{self, CreateContext};
 use sms_otp_core::triggers::{from_json, pre_sign_up, verify};
 use tokio::time::Instant;
@@ -661,25 +661,4 @@ async fn a_dependency_that_never_answers_is_a_clear_error_by_the_deadline() {
         verify(&cfg, &silent, &ok.pumping, &event, &response, &code_of(&response), NOW, &mut Metrics::default()).await;
     assert!(started.elapsed() <= deadline);
     assert!(verdict.expect_err("no verdict").contains("in time"));
-}
-
-/// Runs `futures` at once on this task, polling each in turn until all are done, so they
-/// interleave at every await (the stores in these tests are [`Slow`], so every call is one).
-async fn join_all<F: Future>(futures: impl IntoIterator<Item = F>) -> Vec<F::Output> {
-    let mut pending: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut done: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut all = true;
-        for (future, slot) in pending.iter_mut().zip(done.iter_mut()) {
-            if slot.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(out) => *slot = Some(out),
-                    std::task::Poll::Pending => all = false,
-                }
-            }
-        }
-        if all { std::task::Poll::Ready(()) } else { std::task::Poll::Pending }
-    })
-    .await;
-    done.into_iter().flatten().collect()
 }
