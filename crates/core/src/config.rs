@@ -74,6 +74,17 @@ impl Trigger {
         }
     }
 
+    /// Its slot in a user pool's `LambdaConfig`, as Cognito names it (`DescribeUserPool`,
+    /// `UpdateUserPool`, and the template's `LambdaConfig` and custom resource).
+    pub fn pool_slot(self) -> &'static str {
+        match self {
+            Self::PreSignUp => "PreSignUp",
+            Self::DefineAuthChallenge => "DefineAuthChallenge",
+            Self::CreateAuthChallenge => "CreateAuthChallenge",
+            Self::VerifyAuthChallenge => "VerifyAuthChallengeResponse",
+        }
+    }
+
     /// Whether this trigger reads the variable `var`.
     pub fn reads(self, var: &str) -> bool {
         SETTINGS.iter().any(|s| s.var == var && s.read_by.contains(&self))
@@ -90,7 +101,7 @@ impl Trigger {
 pub struct Setting {
     pub var: &'static str,
     /// The `template.yaml` parameter it is set from; `None` when the template sets it itself
-    /// (`SEND_LIMIT_TABLE`, the table's name).
+    /// (`SEND_LIMIT_TABLE`, the table's name; `APP_CLIENT_ID`, the stack's app client).
     pub parameter: Option<&'static str>,
     /// The triggers that read it; the template passes it to these functions only.
     pub read_by: &'static [Trigger],
@@ -187,10 +198,16 @@ pub const SMS_MESSAGE_BY_LOCALE: Setting = Setting::text("SMS_MESSAGE_BY_LOCALE"
 /// Every trigger writes metrics.
 pub const METRICS_NAMESPACE: Setting =
     Setting::text("METRICS_NAMESPACE", "MetricsNamespace", &[PRE, DEFINE, CREATE, VERIFY]);
+/// Set by the template to the stack's own app client when it attaches to an existing pool
+/// (parameter `ExistingUserPoolId`), so the triggers serve that client's sign-ins only and leave
+/// the pool's other clients alone; empty with the stack's own pool, where every client is ours
+/// (and naming the client there would make a dependency loop: pool, functions, client, pool).
+pub const APP_CLIENT_ID: Setting =
+    Setting { var: "APP_CLIENT_ID", parameter: None, read_by: &[PRE, DEFINE, CREATE, VERIFY], whole: None };
 
 /// Every variable the functions read. A new one goes here, into the parser below, and into
 /// `template.yaml` (a parameter, and the `Environment` of exactly the functions in `read_by`).
-pub const SETTINGS: [Setting; 26] = [
+pub const SETTINGS: [Setting; 27] = [
     OTP_LENGTH,
     OTP_TTL_SECONDS,
     MAX_ATTEMPTS,
@@ -217,6 +234,7 @@ pub const SETTINGS: [Setting; 26] = [
     SMS_MAX_PRICE_USD,
     SMS_MESSAGE_BY_LOCALE,
     METRICS_NAMESPACE,
+    APP_CLIENT_ID,
 ];
 
 /// The longest `APP_NAME`, in characters: it goes into every SMS.
@@ -258,6 +276,9 @@ pub struct Config {
     pub breaker: BreakerPolicy,
     /// CloudWatch namespace of the embedded metrics (`METRICS_NAMESPACE`).
     pub metrics_namespace: String,
+    /// The only app client whose sign-ins the triggers serve (`APP_CLIENT_ID`); `None`: every
+    /// client of the pool (the stack's own pool).
+    pub app_client_id: Option<String>,
     /// What was adjusted so the function could start; logged at start-up.
     pub warnings: Vec<ConfigWarning>,
 }
@@ -486,6 +507,22 @@ impl Config {
             }
         };
 
+        let app_client_id = match get(&APP_CLIENT_ID) {
+            None => None,
+            Some(raw) => {
+                // Cognito's rule for app client ids.
+                let ok = raw.len() <= 128 && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'+');
+                if !ok {
+                    return Err(invalid(
+                        APP_CLIENT_ID.var,
+                        &raw,
+                        "a Cognito app client id: up to 128 of A-Z a-z 0-9 _ +",
+                    ));
+                }
+                Some(raw)
+            }
+        };
+
         Ok(Self {
             otp_length,
             otp_ttl_seconds,
@@ -501,6 +538,7 @@ impl Config {
             lockout: LockoutPolicy { max_failed_answers, lockout_seconds },
             breaker,
             metrics_namespace,
+            app_client_id,
             warnings,
         })
     }
@@ -622,6 +660,7 @@ mod tests {
         assert_eq!(c.sms.max_price_usd, None);
         assert_eq!(c.sms.templates.locales(), 0);
         assert_eq!(c.metrics_namespace, "SmsPasswordless");
+        assert_eq!(c.app_client_id, None);
     }
 
     #[test]
@@ -657,6 +696,16 @@ mod tests {
         assert_eq!(parse(&[("METRICS_NAMESPACE", "Acme/Sign-in #1")]).unwrap().metrics_namespace, "Acme/Sign-in #1");
         for bad in ["AWS/Cognito", "Acme\\SignIn", "é"] {
             assert_eq!(parse(&[("METRICS_NAMESPACE", bad)]).unwrap_err().var, "METRICS_NAMESPACE", "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_app_client_id_is_a_cognito_client_id() {
+        let id = "4vjm7dk3n0q1r2s3t4u5v6w7x8";
+        assert_eq!(parse(&[("APP_CLIENT_ID", id)]).unwrap().app_client_id.as_deref(), Some(id));
+        assert_eq!(parse(&[("APP_CLIENT_ID", "")]).unwrap().app_client_id, None);
+        for bad in ["client id", "abc/def", &"a".repeat(129)] {
+            assert_eq!(parse(&[("APP_CLIENT_ID", bad)]).unwrap_err().var, "APP_CLIENT_ID", "{bad}");
         }
     }
 

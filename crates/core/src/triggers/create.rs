@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsCreateAuthChallenge as CreateEvent;
 
-use super::{CUSTOM_CHALLENGE, TriggerError, parse_session, private, proven_phone_number, public};
+use super::{CUSTOM_CHALLENGE, TriggerError, only_our_client, parse_session, private, proven_phone_number, public};
 use crate::challenge::delivery::{Checks, NoProvenNumber, Recipient, WithheldReason};
 use crate::challenge::{self, Action, Answerable, Limits, PublicView};
 use crate::code::{CodeSource, SystemRandom};
@@ -110,6 +110,7 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PrefixLedg
     metrics: &mut Metrics,
 ) -> Result<CreateEvent, TriggerError> {
     let config = &ctx.config;
+    only_our_client(config, event.cognito_event_user_pools_header.caller_context.client_id.as_deref())?;
     let limits = Limits::from(config);
     let request = &event.request;
     if request.challenge_name.as_deref() != Some(CUSTOM_CHALLENGE) {

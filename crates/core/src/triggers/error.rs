@@ -36,6 +36,10 @@ pub enum TriggerError {
     InvalidPhoneNumber(#[from] PhoneError),
     #[error("sign-up with phone numbers from this country is not allowed")]
     CountryNotAllowed,
+    #[error(
+        "this app client's custom sign-in is not served here: the SMS sign-in serves only its own app client (see the stack's UserPoolClientId output)"
+    )]
+    ForeignClient,
 }
 
 impl TriggerError {
@@ -56,6 +60,7 @@ impl TriggerError {
             Self::MissingPhoneNumber => "MissingPhoneNumber",
             Self::InvalidPhoneNumber(_) => "InvalidPhoneNumber",
             Self::CountryNotAllowed => "CountryNotAllowed",
+            Self::ForeignClient => "ForeignClient",
         }
     }
 }

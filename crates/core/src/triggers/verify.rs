@@ -12,7 +12,7 @@
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallenge as VerifyEvent;
 use serde_json::Value;
 
-use super::{TriggerError, private, proven_phone_number};
+use super::{TriggerError, only_our_client, private, proven_phone_number};
 use crate::challenge::{self, Action};
 use crate::config::Config;
 use crate::lockout::{AnswerLedger, Lock, WrongAnswer};
@@ -28,6 +28,7 @@ pub async fn handle<A: AnswerLedger, P: PrefixLedger>(
     now: u64,
     metrics: &mut Metrics,
 ) -> Result<VerifyEvent, TriggerError> {
+    only_our_client(config, event.cognito_event_user_pools_header.caller_context.client_id.as_deref())?;
     let request = &event.request;
     let action = Action::from_client_metadata(&request.client_metadata)?;
     let round = private::decode(&request.private_challenge_parameters)?;
