@@ -96,3 +96,59 @@ pub fn send(answer: &Answer) -> Result<(), String> {
 pub fn request(event: Value) -> Option<Request> {
     serde_json::from_value(event).ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use serde_json::json;
+
+    use super::*;
+
+    fn request(kind: &str) -> Request {
+        let mut event = json!({"RequestType": kind, "RequestId": "r-1", "ResponseURL": "http://127.0.0.1:9/answer",
+            "StackId": "arn:aws:cloudformation:us-east-1:111122223333:stack/s/1", "ResourceType": "Custom::AttachTriggers",
+            "LogicalResourceId": "AttachTriggers", "ResourceProperties": {}});
+        if kind != "Create" {
+            event["PhysicalResourceId"] = json!("attach-triggers.v1.us-east-1_A.e30");
+            event["OldResourceProperties"] = json!({});
+        }
+        super::request(event).expect("a request")
+    }
+
+    #[test]
+    fn a_success_carries_the_record_and_the_notes() {
+        let outcome = Outcome { physical_id: "p".into(), data: HashMap::from([("Notes".into(), "none".into())]) };
+        let answer = answer(&request("Create"), Ok(outcome)).expect("an answer");
+        let sent = serde_json::to_value(&answer.response).expect("JSON");
+        assert_eq!(sent["Status"], "SUCCESS");
+        assert_eq!(sent["PhysicalResourceId"], "p");
+        assert_eq!(sent["Data"]["Notes"], "none");
+        assert_eq!(
+            (sent["RequestId"].as_str(), sent["LogicalResourceId"].as_str()),
+            (Some("r-1"), Some("AttachTriggers"))
+        );
+        assert_eq!(answer.url, "http://127.0.0.1:9/answer");
+    }
+
+    #[test]
+    fn a_failure_keeps_the_physical_id_and_a_short_reason() {
+        let long = AttachError::NotCarried("x".repeat(5000));
+        let sent =
+            serde_json::to_value(answer(&request("Update"), Err(long)).expect("an answer").response).expect("JSON");
+        assert_eq!(sent["Status"], "FAILED");
+        assert_eq!(
+            sent["PhysicalResourceId"], "attach-triggers.v1.us-east-1_A.e30",
+            "an update that fails keeps the resource"
+        );
+        assert!(sent["Reason"].as_str().is_some_and(|r| r.len() <= MAX_REASON));
+        // A failed Create answers with an id no Delete mistakes for a record.
+        let sent = answer(&request("Create"), Err(AttachError::PoolNotFound("us-east-1_A".into()))).expect("an answer");
+        assert!(crate::resource::Record::parse(&sent.response.physical_resource_id).is_none());
+    }
+
+    #[test]
+    fn not_a_request_is_not_answered() {
+        assert!(super::request(json!({"hello": "world"})).is_none());
+    }
+}
