@@ -8,6 +8,8 @@
 #                          an unknown user whose name is not a phone number: no SMS, no per-number count
 #   verify-auth-challenge  verify-auth-challenge/resend.json     a resend: never correct, counts nothing
 #
+# Each event comes from the stack's own app client (output UserPoolClientId): with an existing
+# pool the functions serve no other.
 # A function that starts and answers passes, whether it answers with a response or refuses the
 # event with its own error (pre-sign-up refuses +1 numbers when AllowedCountryCodes excludes 1).
 # One that does not start (a configuration refused at init: errorType Runtime.*) fails.
@@ -54,14 +56,21 @@ checks=(
   "CreateAuthChallengeFunctionName create-auth-challenge/smoke-not-a-number.json CreateAuthChallenge"
   "VerifyAuthChallengeFunctionName verify-auth-challenge/resend.json VerifyAuthChallengeResponse"
 )
+client_id="$(output UserPoolClientId)"
 failed=0
 for check in "${checks[@]}"; do
   read -r key event _ <<<"$check"
   name="$(output "$key")"
+  python3 - "events/$event" "$client_id" "$tmp/event.json" <<'PY'
+import json, sys
+event = json.load(open(sys.argv[1]))
+event["callerContext"]["clientId"] = sys.argv[2]
+json.dump(event, open(sys.argv[3], "w"))
+PY
   if [ -z "$name" ] || [ "$name" = None ]; then
     echo "  $key: no such output on stack $stack: FAILED"; failed=1; continue
   fi
-  if ! aws lambda invoke --function-name "$name" --payload "fileb://events/$event" \
+  if ! aws lambda invoke --function-name "$name" --payload "fileb://$tmp/event.json" \
       "$tmp/answer.json" > "$tmp/invoke.json" 2> "$tmp/error.txt"; then
     echo "  $name: the invoke failed: $(tr '\n' ' ' < "$tmp/error.txt"): FAILED"; failed=1; continue
   fi

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_cognitoidentityprovider::operation::get_user_pool_mfa_config::GetUserPoolMfaConfigOutput;
 use aws_sdk_cognitoidentityprovider::operation::update_user_pool::UpdateUserPoolInput;
 use aws_sdk_cognitoidentityprovider::operation::update_user_pool::builders::UpdateUserPoolInputBuilder;
 use aws_smithy_json::codec::{JsonCodec, JsonCodecSettings};
@@ -54,6 +55,21 @@ pub const READ_ONLY: [&str; 15] = [
 /// `Policies.PasswordPolicy.TemporaryPasswordValidityDays` and which Cognito refuses once that is
 /// set (API reference, `AdminCreateUserConfigType`).
 pub const READ_ONLY_NESTED: [(&str, &str); 1] = [("AdminCreateUserConfig", "UnusedAccountValidityDays")];
+
+/// The settings that live behind `SetUserPoolMfaConfig` (SMS, software-token and email MFA,
+/// WebAuthn): the members of `GetUserPoolMfaConfig`'s answer that `UpdateUserPool` does not take
+/// (its `MfaConfiguration` it does, and gets back). Cognito's `DescribeUserPool` does not show
+/// them, the local emulator's does; `UpdateUserPool` neither takes nor resets them, so they are
+/// left out of the request, not refused as unknown.
+pub fn behind_other_calls() -> Vec<&'static str> {
+    let parameters: Vec<&str> = UpdateUserPoolInput::SCHEMA.members().iter().filter_map(|m| m.member_name()).collect();
+    GetUserPoolMfaConfigOutput::SCHEMA
+        .members()
+        .iter()
+        .filter_map(|m| m.member_name())
+        .filter(|m| !parameters.contains(m))
+        .collect()
+}
 
 /// The pool's trigger functions, in `DescribeUserPool` and `UpdateUserPool`.
 pub const LAMBDA_CONFIG: &str = "LambdaConfig";
@@ -149,8 +165,9 @@ impl Pool {
     fn request_json(&self, slots: &Slots) -> Map<String, Value> {
         let mut request = Map::new();
         request.insert("UserPoolId".to_owned(), Value::String(self.id.clone()));
+        let elsewhere = behind_other_calls();
         for (member, value) in &self.json {
-            if READ_ONLY.contains(&member.as_str()) {
+            if READ_ONLY.contains(&member.as_str()) || elsewhere.contains(&member.as_str()) {
                 continue;
             }
             let mut value = value.clone();
@@ -169,9 +186,13 @@ impl Pool {
             {
                 object.remove(*nested);
             }
-            if let Some(value) = meaningful(value) {
-                request.insert(member.clone(), value);
-            }
+            match meaningful(value) {
+                Some(value) => request.insert(member.clone(), value),
+                // Sent even when no trigger is left: "no triggers" then reaches a service that
+                // keeps what it is not sent (the local emulator) as it reaches Cognito.
+                None if member == LAMBDA_CONFIG => request.insert(member.clone(), Value::Object(Map::new())),
+                None => None,
+            };
         }
         if !request.contains_key(LAMBDA_CONFIG) && !slots.is_empty() {
             let config = slots.iter().map(|(t, arn)| (t.pool_slot().to_owned(), Value::String(arn.to_owned())));

@@ -61,7 +61,7 @@ struct Properties {
 impl Attachment {
     /// Reads the resource's properties (CloudFormation hands every value over as a string).
     pub fn from_properties(properties: &Value) -> Result<Self, AttachError> {
-        let bad = |why: String| AttachError::BadProperties(why);
+        let bad = AttachError::BadProperties;
         let p: Properties = serde_json::from_value(properties.clone()).map_err(|e| bad(e.to_string()))?;
         // Cognito's pool ids: the region, an underscore, letters and digits.
         let pool_ok = p.user_pool_id.split_once('_').is_some_and(|(region, id)| {

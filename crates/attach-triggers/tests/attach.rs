@@ -89,12 +89,36 @@ async fn every_setting_of_a_minimal_pool_survives_attaching_and_detaching() {
     assert_eq!(differences(&before, &model.pool(&id)), expected);
     assert_eq!(created.data[NOTES], "none");
     resource::delete(&clients, &created.physical_id, &properties(&id, true, false)).await.expect("detached");
+    // No trigger left: sent as an empty LambdaConfig, for a service that keeps what it is not sent.
+    assert_eq!(model.state().updates.last().map(|u| u["LambdaConfig"].clone()), Some(json!({})));
     // LambdaConfig was {} and stays empty (absent and {} mean the same: no triggers).
     let after = model.pool(&id);
     let mut rest = differences(&before, &after);
     rest.retain(|d| d != "LambdaConfig");
     assert_eq!(rest, Vec::<String>::new());
     assert!(after.get("LambdaConfig").is_none_or(|c| c.as_object().is_some_and(|c| c.is_empty())));
+}
+
+/// The MFA settings behind SetUserPoolMfaConfig, which the local emulator shows in
+/// DescribeUserPool: not sent (UpdateUserPool does not take them), not refused, and kept.
+#[tokio::test]
+async fn mfa_settings_behind_their_own_call_are_left_alone() {
+    assert_eq!(
+        pool::behind_other_calls(),
+        ["SmsMfaConfiguration", "SoftwareTokenMfaConfiguration", "EmailMfaConfiguration", "WebAuthnConfiguration"]
+    );
+    let mut pool = fixture("describe-user-pool-minimal.json");
+    pool.insert("SoftwareTokenMfaConfiguration".into(), json!({"Enabled": true}));
+    pool.insert(
+        "WebAuthnConfiguration".into(),
+        json!({"RelyingPartyId": "example.com", "UserVerification": "required"}),
+    );
+    let model = Model::default();
+    let id = model.add(pool);
+    let before = model.pool(&id);
+    resource::create(&model.clients(), STACK, &properties(&id, false, false)).await.expect("attached");
+    assert!(model.state().updates[0].get("SoftwareTokenMfaConfiguration").is_none());
+    assert_eq!(differences(&before, &model.pool(&id)), auth_slots());
 }
 
 #[tokio::test]

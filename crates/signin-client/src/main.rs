@@ -113,7 +113,9 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             print_tokens(&tokens)?;
         }
         Command::Start { who: Who { phone } } => print_step(client.start(&phone).await?),
-        Command::Answer { who: Who { phone }, session, code } => print_step(client.answer(&phone, &session, &code).await?),
+        Command::Answer { who: Who { phone }, session, code } => {
+            print_step(client.answer(&phone, &session, &code).await?)
+        }
         Command::Resend { who: Who { phone }, session } => print_step(client.resend(&phone, &session).await?),
         Command::Demo { phone, sms_inbox } => demo(&client, &phone, &sms_inbox).await?,
     }
