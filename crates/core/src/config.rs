@@ -857,14 +857,16 @@ mod tests {
         assert!(Trigger::ALL.iter().all(|t| t.reads("METRICS_NAMESPACE")));
         assert_eq!(
             Trigger::PreSignUp.variables().collect::<Vec<_>>(),
-            ["ALLOWED_COUNTRY_CODES", "AUTO_VERIFY_PHONE", "METRICS_NAMESPACE"]
+            ["ALLOWED_COUNTRY_CODES", "AUTO_VERIFY_PHONE", "METRICS_NAMESPACE", "APP_CLIENT_ID"]
         );
     }
 
     #[test]
     fn settings_are_listed_once_and_their_defaults_are_in_range() {
         for (i, s) in SETTINGS.iter().enumerate() {
-            assert!(SETTINGS[..i].iter().all(|t| t.var != s.var && t.parameter != s.parameter), "{} twice", s.var);
+            // Variables the template sets itself have no parameter (None), the others one each.
+            let same_parameter = |t: &Setting| t.parameter.is_some() && t.parameter == s.parameter;
+            assert!(SETTINGS[..i].iter().all(|t| t.var != s.var && !same_parameter(t)), "{} twice", s.var);
             assert!(!s.read_by.is_empty(), "{} is read by no trigger", s.var);
             if let Some(w) = s.whole {
                 assert!(w.min <= w.default && w.default <= w.max, "{}", s.var);

@@ -18,7 +18,7 @@ async fn main() -> Result<(), Error> {
             return Ok(Answer::Untouched(event.payload));
         }
         lambda::handle_counted(event.payload, config, |event, metrics| pre_sign_up::handle(event, config, metrics))
-            .map(Answer::Judged)
+            .map(|judged| Answer::Judged(Box::new(judged)))
     }))
     .await
 }

@@ -57,7 +57,7 @@ pub fn acts_on_raw(config: &Config, event: &Value) -> bool {
 #[serde(untagged)]
 pub enum Answer {
     Untouched(Value),
-    Judged(PreSignUpEvent),
+    Judged(Box<PreSignUpEvent>),
 }
 
 #[cfg(test)]
