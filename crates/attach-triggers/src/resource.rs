@@ -264,7 +264,10 @@ async fn attach(
     Err(AttachError::StillConcurrent(ATTEMPTS))
 }
 
+/// The pause before the next attempt (none after the last).
 async fn wait(attempt: u32) {
-    tracing::warn!(attempt, "another change to the pool is under way; reading it again");
-    tokio::time::sleep(BACKOFF * 2u32.pow(attempt)).await;
+    tracing::warn!(attempt, "another change to the pool is under way");
+    if attempt + 1 < ATTEMPTS {
+        tokio::time::sleep(BACKOFF * 2u32.pow(attempt)).await;
+    }
 }
