@@ -59,6 +59,19 @@ fn deploy(stack: &str, parameters: &[&str]) -> bool {
     local_deploy(stack, &args)
 }
 
+/// `make smoke` of `stack` on the emulator: whether it passed, and what it said.
+fn smoke(stack: &str) -> (bool, String) {
+    let out = Command::new("timeout")
+        .arg("300")
+        .arg(repo().join("tools/smoke.sh"))
+        .arg(stack)
+        .env("LOCAL", "1")
+        .current_dir(repo())
+        .output()
+        .expect("tools/smoke.sh runs");
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 fn delete(stack: &str) {
     assert!(local_deploy(stack, &["--delete"]), "deleting {stack}");
 }
@@ -275,27 +288,15 @@ async fn an_existing_pool_gets_the_sign_in_and_keeps_everything_else() {
     }
 
     // make smoke, with its check of the slots.
-    let smoke = Command::new(repo().join("tools/smoke.sh"))
-        .arg(&stack)
-        .env("LOCAL", "1")
-        .current_dir(repo())
-        .output()
-        .expect("smoke");
-    let said = String::from_utf8_lossy(&smoke.stdout);
-    assert!(smoke.status.success() && said.contains("the pool's slots hold this stack's functions"), "{said}");
+    let (passed, said) = smoke(&stack);
+    assert!(passed && said.contains("the pool's slots hold this stack's functions"), "{said}");
 
     // A slot emptied by hand (another tool's UpdateUserPool) is written again by the next deploy.
     let mut by_hand = attached.lambda_config.clone().expect("a LambdaConfig");
     by_hand.define_auth_challenge = None;
     cognito.update_user_pool().user_pool_id(&pool.id).lambda_config(by_hand).send().await.expect("UpdateUserPool");
-    let smoke = Command::new(repo().join("tools/smoke.sh"))
-        .arg(&stack)
-        .env("LOCAL", "1")
-        .current_dir(repo())
-        .output()
-        .expect("smoke");
-    assert!(!smoke.status.success(), "smoke passes with an empty slot");
-    assert!(String::from_utf8_lossy(&smoke.stdout).contains("DefineAuthChallenge: holds nothing"));
+    let (passed, said) = smoke(&stack);
+    assert!(!passed && said.contains("DefineAuthChallenge: holds nothing"), "{said}");
     assert!(deploy(&stack, &[&format!("ExistingUserPoolId={}", pool.id), "ExistingPoolRevision=2"]), "re-deploying");
     let again = described(&cognito, &pool.id, false).await;
     assert_eq!(slot(&again, Trigger::DefineAuthChallenge).as_ref(), Some(&ours[&Trigger::DefineAuthChallenge]));
