@@ -44,14 +44,18 @@ unit: ## Unit tests, the handler tests over events/, property tests, the generat
 	cargo test --workspace
 	python3 -m unittest discover -s tools -p 'test_*.py'
 
-sdk-only-in-create: ## Only create and verify may link the AWS SDK (pre-sign-up and define never); no function links the test kit
+sdk-only-in-create: ## Only create, verify and the existing-pool custom resource (attach-triggers, deploy time only) link the AWS SDK (pre-sign-up and define never); no function links the test kit
 	@for bin in pre-sign-up define-auth-challenge; do \
 	  if cargo tree -q -p $$bin -e normal | grep -E 'aws-(sdk|config|smithy)'; then \
 	    echo "$$bin links the AWS SDK" >&2; exit 1; fi; done
 	@cargo tree -q -p create-auth-challenge -e normal | grep -q aws-sdk-sns
 	@cargo tree -q -p verify-auth-challenge -e normal | grep -q aws-sdk-dynamodb
-	@echo "AWS SDK: linked by create-auth-challenge (SNS, DynamoDB) and verify-auth-challenge (DynamoDB) only"
+	@cargo tree -q -p attach-triggers -e normal | grep -q aws-sdk-cognitoidentityprovider
 	@for bin in pre-sign-up define-auth-challenge create-auth-challenge verify-auth-challenge; do \
+	  if cargo tree -q -p $$bin -e normal | grep -E 'aws-sdk-(cognitoidentityprovider|cloudformation)'; then \
+	    echo "$$bin links the Cognito or CloudFormation SDK, which only attach-triggers needs" >&2; exit 1; fi; done
+	@echo "AWS SDK: linked by create-auth-challenge (SNS, DynamoDB), verify-auth-challenge (DynamoDB) and attach-triggers (Cognito, CloudFormation; the existing-pool custom resource, run at deploy time only) only"
+	@for bin in pre-sign-up define-auth-challenge create-auth-challenge verify-auth-challenge attach-triggers; do \
 	  if cargo tree -q -p $$bin -e normal,features | grep -F 'sms-otp-core feature "test-util"'; then \
 	    echo "$$bin links the test kit (sms-otp-core's test-util feature)" >&2; exit 1; fi; done
 	@echo "Test kit: linked by no function"

@@ -44,8 +44,12 @@ started_here=0
 if ! tools/local-stack.sh status >/dev/null 2>&1; then
   started_here=1
 fi
+# The existing-pool tests' stacks (tests/e2e/tests/existing_pool.rs; they delete their own, this
+# is for a run that stopped half way).
+pool_stacks=("$LOCAL_STACK_NAME-pool" "$LOCAL_STACK_NAME-taken")
 cleanup() {
   status=$?
+  for stack in "${pool_stacks[@]}"; do LOCAL_STACK_NAME="$stack" tools/local-deploy.sh --delete >/dev/null 2>&1 || true; done
   tools/local-deploy.sh --delete || true
   if [ "$started_here" = 1 ]; then tools/local-stack.sh down || true; fi
   exit "$status"
@@ -70,6 +74,9 @@ cargo test --workspace --test sign_in --test send_limit --test lockout -- --igno
 cargo test --workspace --test faults --test pumping -- --ignored --test-threads 1
 # After all of them: the functions' logs of the whole run.
 cargo test --workspace --test logs -- --ignored
+# The sign-in attached to pools made out of band (ExistingUserPoolId): their own stacks, deployed
+# from the build above (tools/local-deploy.sh --no-build), one at a time.
+cargo test --workspace --test existing_pool -- --ignored --test-threads 1
 # Load, last (its thousands of log lines stay out of the search above): 200 complete sign-ins
 # (LOAD_SIGN_INS, LOAD_CONCURRENCY); prints the throughput and latency table of docs/load.md.
 cargo test --workspace --test load -- --ignored --nocapture

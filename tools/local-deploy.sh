@@ -5,6 +5,11 @@
 #   tools/local-deploy.sh MaxAttempts=2 MaxSends=2 ResendCooldownSeconds=0   # differences from them
 #   tools/local-deploy.sh --delete              # delete the local stack
 #   tools/local-deploy.sh --build-only          # only sam build, for this machine (.aws-sam/build-local)
+#   tools/local-deploy.sh --no-build [Key=Value ...]   # deploy what the last build left (tests that
+#                                               # deploy several stacks from one build)
+#   LOCAL_STACK_NAME=pool-demo tools/local-deploy.sh ExistingUserPoolId=us-east-1_AbC123
+#                                               # the sign-in attached to a pool already on the
+#                                               # emulator (docs/existing-pool.md); outputs as ever
 #
 # Starts ministack if needed (tools/local-stack.sh up), runs `sam build --config-env local` and
 # `sam deploy --config-env local`, then writes the stack outputs to .local/stack-outputs.env:
@@ -44,9 +49,14 @@ case "$(uname -m)" in
   *) say "unsupported CPU $(uname -m)"; exit 1 ;;
 esac
 
-say "sam build (Architecture=$arch)"
-sam build --config-env local --parameter-overrides "Architecture=$arch"
-if [ "${1:-}" = "--build-only" ]; then exit 0; fi
+if [ "${1:-}" = "--no-build" ]; then
+  shift
+  [ -f .aws-sam/build-local/template.yaml ] || { say "nothing built yet: run without --no-build"; exit 1; }
+else
+  say "sam build (Architecture=$arch)"
+  sam build --config-env local --parameter-overrides "Architecture=$arch"
+  if [ "${1:-}" = "--build-only" ]; then exit 0; fi
+fi
 
 tools/local-stack.sh up
 

@@ -12,6 +12,8 @@
 # ministack runs with a clean environment (no AWS profile or credentials of yours leak into it or into
 # the functions it spawns, which inherit its environment) plus:
 #   BIND_HOST=127.0.0.1 GATEWAY_PORT=$LOCAL_STACK_PORT AWS_ENDPOINT_URL=http://127.0.0.1:$LOCAL_STACK_PORT
+#   MINISTACK_HOST=127.0.0.1 (the host of the URLs it hands out, such as a custom resource's
+#   ResponseURL; its default, localhost, may resolve to ::1, where nothing listens)
 #   MINISTACK_REGION=us-east-1
 # Override the port with LOCAL_STACK_PORT, the start-up wait (seconds) with LOCAL_STACK_WAIT.
 set -euo pipefail
@@ -70,7 +72,7 @@ cmd_up() {
   env -i \
     PATH="/usr/local/bin:/usr/bin:/bin" HOME="${HOME:-/tmp}" LANG="${LANG:-C.UTF-8}" \
     TMPDIR="$state/tmp" \
-    BIND_HOST="$host" GATEWAY_PORT="$port" \
+    BIND_HOST="$host" GATEWAY_PORT="$port" MINISTACK_HOST="$host" \
     AWS_ENDPOINT_URL="$endpoint" \
     MINISTACK_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1 \
     LOG_LEVEL="${LOCAL_STACK_LOG_LEVEL:-INFO}" \

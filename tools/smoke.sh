@@ -8,9 +8,15 @@
 #                          an unknown user whose name is not a phone number: no SMS, no per-number count
 #   verify-auth-challenge  verify-auth-challenge/resend.json     a resend: never correct, counts nothing
 #
+# Each event comes from the stack's own app client (output UserPoolClientId): with an existing
+# pool the functions serve no other.
 # A function that starts and answers passes, whether it answers with a response or refuses the
 # event with its own error (pre-sign-up refuses +1 numbers when AllowedCountryCodes excludes 1).
 # One that does not start (a configuration refused at init: errorType Runtime.*) fails.
+#
+# Then the user pool's trigger slots: each must hold this stack's function (pre-sign-up only when
+# the stack attaches it: always with its own pool, with ExistingPoolPreSignUp=true in an existing
+# one). Another stack, a console edit or the pool's own CloudFormation stack may have replaced them.
 #
 #   tools/smoke.sh STACK              (make smoke STACK=...): the account and region of the AWS
 #                                     configuration in this shell
@@ -38,18 +44,33 @@ output() {
     --query "Stacks[0].Outputs[?OutputKey=='$1'].OutputValue" --output text
 }
 
+parameter() {
+  aws cloudformation describe-stacks --stack-name "$stack" \
+    --query "Stacks[0].Parameters[?ParameterKey=='$1'].ParameterValue" --output text
+}
+
+# Each function: its output, a harmless event, and its slot in the pool's LambdaConfig.
+checks=(
+  "PreSignUpFunctionName pre-sign-up/valid-number.json PreSignUp"
+  "DefineAuthChallengeFunctionName define-auth-challenge/first-call.json DefineAuthChallenge"
+  "CreateAuthChallengeFunctionName create-auth-challenge/smoke-not-a-number.json CreateAuthChallenge"
+  "VerifyAuthChallengeFunctionName verify-auth-challenge/resend.json VerifyAuthChallengeResponse"
+)
+client_id="$(output UserPoolClientId)"
 failed=0
-for check in \
-  "PreSignUpFunctionName pre-sign-up/valid-number.json" \
-  "DefineAuthChallengeFunctionName define-auth-challenge/first-call.json" \
-  "CreateAuthChallengeFunctionName create-auth-challenge/smoke-not-a-number.json" \
-  "VerifyAuthChallengeFunctionName verify-auth-challenge/resend.json"; do
-  read -r key event <<<"$check"
+for check in "${checks[@]}"; do
+  read -r key event _ <<<"$check"
   name="$(output "$key")"
+  python3 - "events/$event" "$client_id" "$tmp/event.json" <<'PY'
+import json, sys
+event = json.load(open(sys.argv[1]))
+event["callerContext"]["clientId"] = sys.argv[2]
+json.dump(event, open(sys.argv[3], "w"))
+PY
   if [ -z "$name" ] || [ "$name" = None ]; then
     echo "  $key: no such output on stack $stack: FAILED"; failed=1; continue
   fi
-  if ! aws lambda invoke --function-name "$name" --payload "fileb://events/$event" \
+  if ! aws lambda invoke --function-name "$name" --payload "fileb://$tmp/event.json" \
       "$tmp/answer.json" > "$tmp/invoke.json" 2> "$tmp/error.txt"; then
     echo "  $name: the invoke failed: $(tr '\n' ' ' < "$tmp/error.txt"): FAILED"; failed=1; continue
   fi
@@ -93,3 +114,36 @@ PY
   case "$verdict" in ok:*) ;; *) failed=1 ;; esac
 done
 if [ "$failed" = 0 ]; then echo "smoke: all four functions started and answered"; else echo "smoke: FAILED" >&2; exit 1; fi
+
+pool="$(output UserPoolId)"
+existing="$(parameter ExistingUserPoolId)"
+case "$existing" in None | "") existing="" ;; esac
+pre_sign_up=true
+if [ -n "$existing" ] && [ "$(parameter ExistingPoolPreSignUp)" != true ]; then pre_sign_up=false; fi
+echo "smoke: the trigger slots of user pool $pool${existing:+ (an existing pool)}"
+for check in "${checks[@]}"; do
+  read -r key _ slot <<<"$check"
+  there="$(aws cognito-idp describe-user-pool --user-pool-id "$pool" --query "UserPool.LambdaConfig.$slot" --output text)"
+  case "$there" in None) there="" ;; esac
+  if [ "$slot" = PreSignUp ] && [ "$pre_sign_up" = false ]; then
+    echo "  $slot: not attached by this stack (ExistingPoolPreSignUp=false): ${there:-empty}"
+    continue
+  fi
+  ours="$(aws lambda get-function-configuration --function-name "$(output "$key")" --query FunctionArn --output text)"
+  if [ "$there" = "$ours" ]; then
+    echo "  $slot: ok, this stack's function"
+  else
+    echo "  $slot: holds ${there:-nothing}, not this stack's $ours: FAILED"; failed=1
+  fi
+done
+if [ "$failed" = 0 ]; then
+  echo "smoke: the pool's slots hold this stack's functions"
+else
+  echo "smoke: FAILED: sign-in through this stack does not work while its slots hold something else." >&2
+  if [ -n "$existing" ]; then
+    echo "  Deploy again with a new ExistingPoolRevision to write them back (docs/existing-pool.md). If another" >&2
+    echo "  CloudFormation stack owns the pool, each of its updates empties them again: add the four functions" >&2
+    echo "  to that stack's LambdaConfig instead (docs/existing-pool.md, Another stack owns the pool)." >&2
+  fi
+  exit 1
+fi

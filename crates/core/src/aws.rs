@@ -174,8 +174,9 @@ pub const AWS_ROOTS: [&str; 5] = [
     "Starfield Services Root Certificate Authority - G2",
 ];
 
-/// The [`AWS_ROOTS`] among Mozilla's root certificates.
-fn aws_roots() -> impl Iterator<Item = &'static CertificateDer<'static>> {
+/// The [`AWS_ROOTS`] among Mozilla's root certificates (also what the existing-pool custom
+/// resource trusts for its answer to CloudFormation, an S3 URL).
+pub fn aws_roots() -> impl Iterator<Item = &'static CertificateDer<'static>> {
     webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().filter(|cert| {
         // A root is self-signed: its subject is also its issuer, so the name shows up twice, and
         // no other certificate of the set carries these names.

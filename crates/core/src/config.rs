@@ -74,6 +74,17 @@ impl Trigger {
         }
     }
 
+    /// Its slot in a user pool's `LambdaConfig`, as Cognito names it (`DescribeUserPool`,
+    /// `UpdateUserPool`, and the template's `LambdaConfig` and custom resource).
+    pub fn pool_slot(self) -> &'static str {
+        match self {
+            Self::PreSignUp => "PreSignUp",
+            Self::DefineAuthChallenge => "DefineAuthChallenge",
+            Self::CreateAuthChallenge => "CreateAuthChallenge",
+            Self::VerifyAuthChallenge => "VerifyAuthChallengeResponse",
+        }
+    }
+
     /// Whether this trigger reads the variable `var`.
     pub fn reads(self, var: &str) -> bool {
         SETTINGS.iter().any(|s| s.var == var && s.read_by.contains(&self))
@@ -90,7 +101,7 @@ impl Trigger {
 pub struct Setting {
     pub var: &'static str,
     /// The `template.yaml` parameter it is set from; `None` when the template sets it itself
-    /// (`SEND_LIMIT_TABLE`, the table's name).
+    /// (`SEND_LIMIT_TABLE`, the table's name; `APP_CLIENT_ID`, the stack's app client).
     pub parameter: Option<&'static str>,
     /// The triggers that read it; the template passes it to these functions only.
     pub read_by: &'static [Trigger],
@@ -199,10 +210,23 @@ pub const SMS_MESSAGE_BY_LOCALE: Setting = Setting::text("SMS_MESSAGE_BY_LOCALE"
 /// Every trigger writes metrics.
 pub const METRICS_NAMESPACE: Setting =
     Setting::text("METRICS_NAMESPACE", "MetricsNamespace", &[PRE, DEFINE, CREATE, VERIFY]);
+/// Set by the template to the stack's own app client when it attaches to an existing pool
+/// (parameter `ExistingUserPoolId`), so the triggers serve that client's sign-ins only and leave
+/// the pool's other clients alone; empty with the stack's own pool, where every client is ours
+/// (and naming the client there would make a dependency loop: pool, functions, client, pool).
+pub const APP_CLIENT_ID: Setting =
+    Setting { var: "APP_CLIENT_ID", parameter: None, read_by: &[PRE, DEFINE, CREATE, VERIFY], whole: None };
+/// Set by the template to `true` when it attaches to an existing pool without its own
+/// pre-sign-up: the pool's users proved their numbers through the pool's own sign-up, so a known
+/// user with a verified number counts as established for the SMS pumping defences (a launch to
+/// existing users does not meet the limits for new numbers). Never with the stack's own
+/// pre-sign-up, which verifies any number a sign-up names.
+pub const TRUST_POOL_VERIFIED_NUMBERS: Setting =
+    Setting { var: "TRUST_POOL_VERIFIED_NUMBERS", parameter: None, read_by: &[CREATE, VERIFY], whole: None };
 
 /// Every variable the functions read. A new one goes here, into the parser below, and into
 /// `template.yaml` (a parameter, and the `Environment` of exactly the functions in `read_by`).
-pub const SETTINGS: [Setting; 29] = [
+pub const SETTINGS: [Setting; 31] = [
     OTP_LENGTH,
     OTP_TTL_SECONDS,
     MAX_ATTEMPTS,
@@ -232,6 +256,8 @@ pub const SETTINGS: [Setting; 29] = [
     SMS_MAX_PRICE_USD,
     SMS_MESSAGE_BY_LOCALE,
     METRICS_NAMESPACE,
+    APP_CLIENT_ID,
+    TRUST_POOL_VERIFIED_NUMBERS,
 ];
 
 /// The longest `APP_NAME`, in characters: it goes into every SMS.
@@ -278,6 +304,12 @@ pub struct Config {
     pub pool_ceiling: PoolCeiling,
     /// CloudWatch namespace of the embedded metrics (`METRICS_NAMESPACE`).
     pub metrics_namespace: String,
+    /// The only app client whose sign-ins the triggers serve (`APP_CLIENT_ID`); `None`: every
+    /// client of the pool (the stack's own pool).
+    pub app_client_id: Option<String>,
+    /// Whether known users with a verified number count as established
+    /// (`TRUST_POOL_VERIFIED_NUMBERS`).
+    pub trust_pool_verified_numbers: bool,
     /// What was adjusted so the function could start; logged at start-up.
     pub warnings: Vec<ConfigWarning>,
 }
@@ -584,6 +616,29 @@ impl Config {
             }
         };
 
+        let app_client_id = match get(&APP_CLIENT_ID) {
+            None => None,
+            Some(raw) => {
+                // Cognito's rule for app client ids.
+                let ok = raw.len() <= 128 && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'+');
+                if !ok {
+                    return Err(invalid(
+                        APP_CLIENT_ID.var,
+                        &raw,
+                        "a Cognito app client id: up to 128 of A-Z a-z 0-9 _ +",
+                    ));
+                }
+                Some(raw)
+            }
+        };
+
+        let trust_pool_verified_numbers = match get(&TRUST_POOL_VERIFIED_NUMBERS).as_deref().map(str::trim) {
+            None => false,
+            Some(v) if v.eq_ignore_ascii_case("true") => true,
+            Some(v) if v.eq_ignore_ascii_case("false") => false,
+            Some(v) => return Err(invalid(TRUST_POOL_VERIFIED_NUMBERS.var, v, "true or false")),
+        };
+
         Ok(Self {
             otp_length,
             otp_ttl_seconds,
@@ -601,6 +656,8 @@ impl Config {
             breaker,
             pool_ceiling,
             metrics_namespace,
+            app_client_id,
+            trust_pool_verified_numbers,
             warnings,
         })
     }
@@ -713,6 +770,7 @@ mod tests {
         assert_eq!(c.sms.max_price_usd, None);
         assert_eq!(c.sms.templates.locales(), 0);
         assert_eq!(c.metrics_namespace, "SmsPasswordless");
+        assert_eq!(c.app_client_id, None);
     }
 
     #[test]
@@ -748,6 +806,16 @@ mod tests {
         assert_eq!(parse(&[("METRICS_NAMESPACE", "Acme/Sign-in #1")]).unwrap().metrics_namespace, "Acme/Sign-in #1");
         for bad in ["AWS/Cognito", "Acme\\SignIn", "é"] {
             assert_eq!(parse(&[("METRICS_NAMESPACE", bad)]).unwrap_err().var, "METRICS_NAMESPACE", "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_app_client_id_is_a_cognito_client_id() {
+        let id = "4vjm7dk3n0q1r2s3t4u5v6w7x8";
+        assert_eq!(parse(&[("APP_CLIENT_ID", id)]).unwrap().app_client_id.as_deref(), Some(id));
+        assert_eq!(parse(&[("APP_CLIENT_ID", "")]).unwrap().app_client_id, None);
+        for bad in ["client id", "abc/def", &"a".repeat(129)] {
+            assert_eq!(parse(&[("APP_CLIENT_ID", bad)]).unwrap_err().var, "APP_CLIENT_ID", "{bad}");
         }
     }
 
@@ -900,14 +968,16 @@ mod tests {
         assert!(Trigger::ALL.iter().all(|t| t.reads("METRICS_NAMESPACE")));
         assert_eq!(
             Trigger::PreSignUp.variables().collect::<Vec<_>>(),
-            ["ALLOWED_COUNTRY_CODES", "AUTO_VERIFY_PHONE", "SIGN_UP_ATTRIBUTES", "METRICS_NAMESPACE"]
+            ["ALLOWED_COUNTRY_CODES", "AUTO_VERIFY_PHONE", "SIGN_UP_ATTRIBUTES", "METRICS_NAMESPACE", "APP_CLIENT_ID"]
         );
     }
 
     #[test]
     fn settings_are_listed_once_and_their_defaults_are_in_range() {
         for (i, s) in SETTINGS.iter().enumerate() {
-            assert!(SETTINGS[..i].iter().all(|t| t.var != s.var && t.parameter != s.parameter), "{} twice", s.var);
+            // Variables the template sets itself have no parameter (None), the others one each.
+            let same_parameter = |t: &Setting| t.parameter.is_some() && t.parameter == s.parameter;
+            assert!(SETTINGS[..i].iter().all(|t| t.var != s.var && !same_parameter(t)), "{} twice", s.var);
             assert!(!s.read_by.is_empty(), "{} is read by no trigger", s.var);
             if let Some(w) = s.whole {
                 assert!(w.min <= w.default && w.default <= w.max, "{}", s.var);

@@ -54,6 +54,8 @@ pub fn log_filter(level: Level) -> Targets {
     Targets::new()
         .with_default(Level::WARN)
         .with_target("sms_otp_core", level)
+        // The existing-pool custom resource (crates/attach-triggers), which logs through here too.
+        .with_target("attach_triggers", level)
         // Its per-invocation span carries the request id; the runtime logs no payloads.
         .with_target("lambda_runtime", level.min(Level::INFO))
 }

@@ -662,3 +662,23 @@ async fn a_dependency_that_never_answers_is_a_clear_error_by_the_deadline() {
     assert!(started.elapsed() <= deadline);
     assert!(verdict.expect_err("no verdict").contains("in time"));
 }
+
+/// An existing pool's users proved their numbers through the pool's own sign-up: with
+/// `TRUST_POOL_VERIFIED_NUMBERS` (the template sets it when it attaches to a pool without its own
+/// pre-sign-up) they count as established, so a paused area and the new numbers' share never hold
+/// back a launch to them; without it, the same round is a new number's and is held back.
+#[tokio::test]
+async fn an_existing_pools_verified_users_count_as_established_when_the_pool_proved_them() {
+    let number = phone("+447700900123");
+    for (trust, sent) in [("true", true), ("false", false)] {
+        let ctx = deployment(
+            config(&[("TRUST_POOL_VERIFIED_NUMBERS", trust), ("POOL_SMS_PER_HOUR_NEW_NUMBERS", "1")]),
+            PLENTY,
+        );
+        for area in Area::of(&number) {
+            ctx.pumping.pause(&area, NOW - 10, NOW + 1_800).await.expect("paused");
+        }
+        let response = create(&ctx, &create_for(number.expose()), NOW, &mut Metrics::default()).await;
+        assert_eq!(delivered(&response.expect("a round")), sent, "TRUST_POOL_VERIFIED_NUMBERS={trust}");
+    }
+}

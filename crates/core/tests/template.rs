@@ -20,7 +20,7 @@
 //! give a text one its edges in [`edges`].
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use fancy_regex::Regex;
 use proptest::strategy::{Strategy, ValueTree};
@@ -28,6 +28,7 @@ use proptest::test_runner::TestRunner;
 use serde_json::{Map, Value};
 use sms_otp_core::calling_codes::CALLING_CODES;
 use sms_otp_core::config::{SETTINGS, Setting, Trigger};
+use sms_otp_core::testkit::template::{self as cfn, resolve};
 use sms_otp_core::{Config, config};
 
 /// Parameters no function reads: CloudFormation and the services check them.
@@ -51,46 +52,36 @@ const TEMPLATE_ONLY: &[&str] = &[
     "PrefixPausesAlarmThreshold",
     "PoolCeilingAlarmThreshold",
     "WafRateLimitPer5Minutes", // the pool's WAF web ACL
+    // An existing pool instead of the stack's own (docs/existing-pool.md): the custom resource
+    // reads them; the functions get the stack's app client (APP_CLIENT_ID).
+    "ExistingUserPoolId",
+    "ExistingPoolReplaceTriggers",
+    "ExistingPoolPreSignUp",
+    "ExistingPoolSmsRoleArn",
+    "ExistingPoolRevision",
 ];
 
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    cfn::path().parent().expect("the template's folder").to_path_buf()
 }
 
-/// template.yaml as JSON, the short tags written out (`!Ref X` -> `{"Ref": "X"}`,
-/// `!If [...]` -> `{"Fn::If": [...]}`).
+/// template.yaml as JSON (the test kit's reading: short tags written out).
 fn template() -> Value {
-    let text = std::fs::read_to_string(repo().join("template.yaml")).expect("template.yaml is readable");
-    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("template.yaml is YAML");
-    json(yaml)
+    cfn::load()
 }
 
-fn json(v: serde_yaml_ng::Value) -> Value {
-    use serde_yaml_ng::Value as Y;
-    match v {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => serde_json::to_value(&n).expect("a YAML number is a JSON number"),
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(items.into_iter().map(json).collect()),
-        Y::Mapping(map) => Value::Object(
-            map.into_iter()
-                .map(|(k, v)| (k.as_str().map(str::to_owned).unwrap_or_else(|| format!("{k:?}")), json(v)))
-                .collect(),
-        ),
-        Y::Tagged(tagged) => {
-            let tag = tagged.tag.to_string();
-            let name = tag.trim_start_matches('!');
-            let key = if name == "Ref" || name == "Condition" { name.to_owned() } else { format!("Fn::{name}") };
-            let mut value = json(tagged.value);
-            if name == "GetAtt"
-                && let Value::String(s) = &value
-            {
-                value = Value::Array(s.splitn(2, '.').map(|p| Value::String(p.to_owned())).collect());
-            }
-            Value::Object(Map::from_iter([(key, value)]))
-        }
-    }
+/// The template as CloudFormation takes it with the stack's own pool (every parameter at its
+/// default), or with an existing pool.
+fn own_pool() -> Value {
+    resolve(&template(), &BTreeMap::new())
+}
+
+const EXISTING: &str = "us-east-1_Existing1";
+
+fn existing_pool(more: &[(&'static str, &'static str)]) -> Value {
+    let mut parameters = BTreeMap::from([("ExistingUserPoolId", EXISTING)]);
+    parameters.extend(more.iter().copied());
+    resolve(&template(), &parameters)
 }
 
 fn parameters(t: &Value) -> &Map<String, Value> {
@@ -350,13 +341,22 @@ fn each_function_gets_exactly_the_variables_it_reads() {
             let setting = SETTINGS.iter().find(|s| s.var == var).expect("a known variable");
             match setting.parameter {
                 Some(p) => assert_eq!(value, &serde_json::json!({"Ref": p}), "{var} in {}", trigger.logical_id()),
-                None => assert_eq!(
-                    value,
-                    &serde_json::json!({"Fn::If": ["HasSendLimit", {"Ref": "SendLimitTable"}, ""]}),
-                    "{var}"
-                ),
+                None => assert_eq!(value, &set_by_template(var), "{var} in {}", trigger.logical_id()),
             }
         }
+    }
+}
+
+/// The variables the template sets itself (SETTINGS without a parameter), as it sets them: the
+/// per-number table, and the stack's app client only with an existing pool (with the stack's own
+/// pool the variable is not there at all, as before that mode existed).
+fn set_by_template(var: &str) -> Value {
+    match var {
+        "SEND_LIMIT_TABLE" => serde_json::json!({"Fn::If": ["HasSendLimit", {"Ref": "SendLimitTable"}, ""]}),
+        "APP_CLIENT_ID" => {
+            serde_json::json!({"Fn::If": ["UsesExistingPool", {"Ref": "ExistingPoolClient"}, {"Ref": "AWS::NoValue"}]})
+        }
+        other => panic!("{other} has no template parameter: say here how the template sets it"),
     }
 }
 
@@ -510,6 +510,8 @@ fn every_combination_of_accepted_values_starts_every_function() {
     }
     let table = format!("{}-SendLimitTable-ABCDEFGHIJKL", "s".repeat(128));
     choices.push(("SEND_LIMIT_TABLE", vec![String::new(), table]));
+    // Either mode: no client (the stack's own pool), or the stack's client in an existing pool.
+    choices.push(("APP_CLIENT_ID", vec![String::new(), "4vjm7dk3n0q1r2s3t4u5v6w7x8".to_owned()]));
 
     let pick = |index: &mut dyn FnMut(usize, usize) -> usize| -> BTreeMap<&str, String> {
         choices.iter().enumerate().map(|(i, (var, values))| (*var, values[index(i, values.len())].clone())).collect()
@@ -749,7 +751,7 @@ fn refers_to(v: &Value, ids: &BTreeSet<String>, out: &mut BTreeSet<String>) {
 /// of what it needs is something the pool depends on, and so is never reached.
 #[test]
 fn a_protected_pools_failed_deletion_leaves_sign_in_working() {
-    let t = template();
+    let t = own_pool();
     let r = resources(&t);
     let ids: BTreeSet<String> = r.keys().cloned().collect();
     let deps: BTreeMap<&str, BTreeSet<String>> = r
@@ -818,7 +820,7 @@ fn a_protected_pools_failed_deletion_leaves_sign_in_working() {
 
 #[test]
 fn outputs_for_backends_and_the_smoke_test() {
-    let t = template();
+    let t = own_pool();
     let outputs = t["Outputs"].as_object().expect("Outputs");
     assert_eq!(outputs["UserPoolArn"]["Value"], serde_json::json!({"Fn::GetAtt": ["UserPool", "Arn"]}));
     assert_eq!(
@@ -904,11 +906,171 @@ fn every_scanner_suppression_is_justified() {
 #[test]
 fn users_cannot_write_their_phone_number() {
     let t = template();
-    let client = &resources(&t)["UserPoolClient"]["Properties"];
-    let writable: Vec<&str> =
-        client["WriteAttributes"].as_array().expect("WriteAttributes").iter().filter_map(Value::as_str).collect();
-    assert!(!writable.is_empty());
-    assert!(!writable.iter().any(|a| a.starts_with("phone_number")), "{writable:?}");
+    for client in ["UserPoolClient", "ExistingPoolClient"] {
+        let client = &resources(&t)[client]["Properties"];
+        let writable: Vec<&str> =
+            client["WriteAttributes"].as_array().expect("WriteAttributes").iter().filter_map(Value::as_str).collect();
+        assert!(!writable.is_empty());
+        assert!(!writable.iter().any(|a| a.starts_with("phone_number")), "{writable:?}");
+    }
+}
+
+/// With the stack's own pool (`ExistingUserPoolId` empty) the template is what it was before the
+/// existing-pool mode: nothing of the mode is left once CloudFormation has decided its
+/// conditions, so no resource of an existing deployment changes or is replaced. (Compared with an
+/// earlier template itself by `template_matches_the_baseline_with_its_own_pool`, on demand.)
+#[test]
+fn with_its_own_pool_nothing_of_the_existing_pool_mode_is_left() {
+    let t = own_pool();
+    let text = t["Resources"].to_string() + &t["Outputs"].to_string();
+    for trace in [
+        "ExistingUserPoolId",
+        "ExistingPoolReplaceTriggers",
+        "ExistingPoolPreSignUp",
+        "ExistingPoolSmsRoleArn",
+        "ExistingPoolRevision",
+        "ExistingPoolClient",
+        "AttachTriggers",
+        "APP_CLIENT_ID",
+        "CreatesPool",
+        "UsesExistingPool",
+        "AttachesPreSignUp",
+        "AssociatesWaf",
+    ] {
+        assert!(!text.contains(trace), "{trace} is still in the template with the stack's own pool");
+    }
+    let r = resources(&t);
+    assert_eq!(r["UserPoolClient"]["Properties"]["UserPoolId"], serde_json::json!({"Ref": "UserPool"}));
+    for trigger in Trigger::ALL {
+        let permission = trigger.logical_id().replace("Function", "InvokePermission");
+        assert_eq!(r[&permission]["Properties"]["SourceArn"], serde_json::json!({"Fn::GetAtt": ["UserPool", "Arn"]}));
+        let env = r[trigger.logical_id()]["Properties"]["Environment"]["Variables"].as_object().expect("variables");
+        assert!(!env.contains_key("APP_CLIENT_ID"), "{}", trigger.logical_id());
+    }
+    // With a web ACL, it is associated with the stack's own pool as before.
+    let waf = resolve(&template(), &BTreeMap::from([("WafRateLimitPer5Minutes", "100")]));
+    assert!(resources(&waf).contains_key("WebAclAssociation"));
+}
+
+/// The processed resources and outputs with the stack's own pool against those of the template
+/// at git revision `TEMPLATE_BASELINE` (for instance the last commit before the existing-pool
+/// mode, or main before a merge): the same, resource by resource. Run on demand:
+/// `TEMPLATE_BASELINE=<rev> cargo test -p sms-otp-core --test template -- --ignored baseline`.
+#[test]
+#[ignore = "needs TEMPLATE_BASELINE=<git revision> and git"]
+fn template_matches_the_baseline_with_its_own_pool() {
+    let rev = std::env::var("TEMPLATE_BASELINE").expect("TEMPLATE_BASELINE=<git revision>");
+    let out = std::process::Command::new("git")
+        .args(["show", &format!("{rev}:template.yaml")])
+        .current_dir(repo())
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git show {rev}:template.yaml: {}", String::from_utf8_lossy(&out.stderr));
+    let before = resolve(&cfn::parse(&String::from_utf8_lossy(&out.stdout)), &BTreeMap::new());
+    let after = own_pool();
+    for section in ["Resources", "Outputs"] {
+        let (b, a) = (before[section].as_object().expect("a section"), after[section].as_object().expect("a section"));
+        let names: BTreeSet<&String> = b.keys().chain(a.keys()).collect();
+        let changed: Vec<&&String> = names.iter().filter(|n| b.get(**n) != a.get(**n)).collect();
+        assert!(changed.is_empty(), "{section} differ from {rev}: {changed:?}");
+    }
+}
+
+/// With `ExistingUserPoolId` set: no pool of the stack's own, its own app client in the given
+/// pool, the functions' invoke permissions and the custom resource's rights scoped to that pool.
+#[test]
+fn with_an_existing_pool_there_is_no_pool_and_everything_is_scoped_to_it() {
+    let t = existing_pool(&[("WafRateLimitPer5Minutes", "100"), ("ExistingPoolPreSignUp", "true")]);
+    let r = resources(&t);
+    let pool_arn = serde_json::json!({"Fn::Sub":
+        "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/${ExistingUserPoolId}"});
+    for (id, resource) in r {
+        assert_ne!(resource["Type"], "AWS::Cognito::UserPool", "{id}");
+        let gone = BTreeSet::from(["UserPool".to_owned(), "UserPoolClient".to_owned()]);
+        let mut refs = BTreeSet::new();
+        refers_to(resource, &gone, &mut refs);
+        refs.retain(|id| gone.contains(id));
+        assert!(refs.is_empty(), "{id} refers to {refs:?}, which does not exist with an existing pool");
+    }
+    assert!(!r.contains_key("WebAclAssociation"), "a pool takes one web ACL: the customer's is never replaced");
+    assert!(r.contains_key("WebAcl"));
+    assert_eq!(r["ExistingPoolClient"]["Properties"]["UserPoolId"], serde_json::json!({"Ref": "ExistingUserPoolId"}));
+    assert_eq!(r["ExistingPoolClient"]["DeletionPolicy"], "Delete", "nothing of the stack stays in the pool");
+    for trigger in Trigger::ALL {
+        let permission = &r[&trigger.logical_id().replace("Function", "InvokePermission")]["Properties"];
+        assert_eq!(permission["SourceArn"], pool_arn, "{}", trigger.logical_id());
+        assert_eq!(permission["Principal"], "cognito-idp.amazonaws.com");
+        let env = &r[trigger.logical_id()]["Properties"]["Environment"]["Variables"];
+        assert_eq!(env["APP_CLIENT_ID"], serde_json::json!({"Ref": "ExistingPoolClient"}), "{}", trigger.logical_id());
+    }
+    // The custom resource: every slot of the four triggers, after their permissions exist.
+    let attach = &r["AttachTriggers"];
+    let slots: BTreeSet<&str> =
+        attach["Properties"]["Triggers"].as_object().expect("Triggers").keys().map(String::as_str).collect();
+    assert_eq!(slots, Trigger::ALL.iter().map(|t| t.pool_slot()).collect());
+    for trigger in Trigger::ALL {
+        let permission = trigger.logical_id().replace("Function", "InvokePermission");
+        assert!(
+            attach["DependsOn"].as_array().expect("DependsOn").contains(&Value::String(permission.clone())),
+            "{permission}"
+        );
+    }
+    let timeout = attach["Properties"]["ServiceTimeout"].as_u64().expect("a ServiceTimeout");
+    let function_timeout = r["AttachTriggersFunction"]["Properties"]["Timeout"].as_u64().expect("a Timeout");
+    assert!(function_timeout < timeout && timeout <= 300, "ServiceTimeout {timeout}, function {function_timeout}");
+    // Its rights: Cognito on this pool only, PassRole on the given role for Cognito only, its own stack.
+    let statements =
+        r["AttachTriggersFunction"]["Properties"]["Policies"][0]["Statement"].as_array().expect("statements");
+    for statement in statements {
+        let actions: Vec<&str> = match &statement["Action"] {
+            Value::String(a) => vec![a.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            other => panic!("{other}"),
+        };
+        assert!(!actions.iter().any(|a| a.contains('*')), "{actions:?}");
+        let resource = &statement["Resource"];
+        assert_ne!(resource, "*", "{actions:?}");
+        if actions.iter().all(|a| a.starts_with("cognito-idp:")) {
+            assert_eq!(resource, &pool_arn, "{actions:?}");
+        }
+    }
+    let all: Vec<&Value> = statements.iter().map(|s| &s["Action"]).collect();
+    assert!(!serde_json::to_string(&all).expect("JSON").contains("iam:PassRole"), "PassRole without a role to pass");
+    let with_role = existing_pool(&[("ExistingPoolSmsRoleArn", "arn:aws:iam::111122223333:role/sms")]);
+    let statements = resources(&with_role)["AttachTriggersFunction"]["Properties"]["Policies"][0]["Statement"].clone();
+    let pass =
+        statements.as_array().expect("statements").iter().find(|s| s["Action"] == "iam:PassRole").expect("PassRole");
+    assert_eq!(pass["Resource"], serde_json::json!({"Ref": "ExistingPoolSmsRoleArn"}));
+    assert_eq!(pass["Condition"]["StringEquals"]["iam:PassedToService"], "cognito-idp.amazonaws.com");
+    // The outputs: the given pool and the stack's client in it.
+    let outputs = t["Outputs"].as_object().expect("Outputs");
+    assert_eq!(outputs["UserPoolId"]["Value"], serde_json::json!({"Ref": "ExistingUserPoolId"}));
+    assert_eq!(outputs["UserPoolClientId"]["Value"], serde_json::json!({"Ref": "ExistingPoolClient"}));
+    assert_eq!(outputs["UserPoolArn"]["Value"], pool_arn);
+    assert!(outputs.contains_key("ExistingPoolNotes"));
+}
+
+/// The stack's app client in an existing pool is the one it creates with its own pool, but for
+/// the pool (written twice in the template; held the same here).
+#[test]
+fn the_existing_pools_client_is_the_stacks_own_but_for_the_pool() {
+    let t = template();
+    let mut own = resources(&t)["UserPoolClient"]["Properties"].clone();
+    let mut existing = resources(&t)["ExistingPoolClient"]["Properties"].clone();
+    for props in [&mut own, &mut existing] {
+        props.as_object_mut().expect("properties").remove("UserPoolId");
+    }
+    assert_eq!(own, existing);
+}
+
+/// The existing pool's ARN is written the same wherever the template needs it.
+#[test]
+fn the_existing_pools_arn_is_written_one_way() {
+    let text = std::fs::read_to_string(cfn::path()).expect("template.yaml");
+    let arn = "arn:${AWS::Partition}:cognito-idp:${AWS::Region}:${AWS::AccountId}:userpool/${ExistingUserPoolId}";
+    let written = text.matches("userpool/${ExistingUserPoolId}").count();
+    assert!(written >= 6, "{written}");
+    assert_eq!(text.matches(arn).count(), written, "every ARN of the existing pool is {arn}");
 }
 
 /// The password a SignUp carries never reaches the triggers; it is harmless only because no app

@@ -23,6 +23,15 @@ struct Cli {
     command: Command,
 }
 
+/// Who signs in.
+#[derive(clap::Args)]
+struct Who {
+    /// The phone number, or the user name in a pool whose users sign in with one (the code
+    /// still goes to their verified number).
+    #[arg(long, visible_alias = "username")]
+    phone: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Sign a phone number up (a random, never-used password is sent, as SignUp requires).
@@ -32,21 +41,21 @@ enum Command {
     },
     /// Sign in: asks for the code (type `resend` for a new one) and prints the ID token's claims.
     SignIn {
-        #[arg(long)]
-        phone: String,
+        #[command(flatten)]
+        who: Who,
         /// Read codes from this emulator's SMS inbox when standard input is not a terminal.
         #[arg(long)]
         sms_inbox: Option<String>,
     },
     /// Start a sign-in and print the session and challenge as JSON (for scripts).
     Start {
-        #[arg(long)]
-        phone: String,
+        #[command(flatten)]
+        who: Who,
     },
     /// Answer a challenge started with `start`.
     Answer {
-        #[arg(long)]
-        phone: String,
+        #[command(flatten)]
+        who: Who,
         #[arg(long)]
         session: String,
         #[arg(long)]
@@ -54,8 +63,8 @@ enum Command {
     },
     /// Ask for a new code in a sign-in started with `start`.
     Resend {
-        #[arg(long)]
-        phone: String,
+        #[command(flatten)]
+        who: Who,
         #[arg(long)]
         session: String,
     },
@@ -97,15 +106,17 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             let confirmed = client.sign_up(&phone).await?;
             println!("signed up {phone} ({})", if confirmed { "confirmed" } else { "NOT confirmed" });
         }
-        Command::SignIn { phone, sms_inbox } => {
+        Command::SignIn { who: Who { phone }, sms_inbox } => {
             let inbox = sms_inbox.filter(|_| !std::io::stdin().is_terminal());
             let step = client.start(&phone).await?;
             let tokens = interactive(&client, &phone, step, inbox.as_deref()).await?;
             print_tokens(&tokens)?;
         }
-        Command::Start { phone } => print_step(client.start(&phone).await?),
-        Command::Answer { phone, session, code } => print_step(client.answer(&phone, &session, &code).await?),
-        Command::Resend { phone, session } => print_step(client.resend(&phone, &session).await?),
+        Command::Start { who: Who { phone } } => print_step(client.start(&phone).await?),
+        Command::Answer { who: Who { phone }, session, code } => {
+            print_step(client.answer(&phone, &session, &code).await?)
+        }
+        Command::Resend { who: Who { phone }, session } => print_step(client.resend(&phone, &session).await?),
         Command::Demo { phone, sms_inbox } => demo(&client, &phone, &sms_inbox).await?,
     }
     Ok(())

@@ -13,6 +13,7 @@
 //!   from input the core did not create", "no answer correct in a round that sent nothing", "no
 //!   code or number in a log line").
 //! - [`flows`]: whole sign-ups and sign-ins through the four handlers, as Cognito drives them.
+//! - [`template`]: `template.yaml` as JSON, and as CloudFormation takes it for given parameters.
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -26,6 +27,7 @@ pub mod pumping;
 pub mod send_limit;
 pub mod slow;
 pub mod sms;
+pub mod template;
 
 /// The clock the tests and the sample events in `events/` are written around (2025-11-21).
 pub const NOW: u64 = 1_763_700_000;

@@ -39,7 +39,7 @@ use std::time::Duration;
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsCreateAuthChallenge as CreateEvent;
 use tokio::time::Instant;
 
-use super::{CUSTOM_CHALLENGE, TriggerError, parse_session, private, proven_phone_number, public};
+use super::{CUSTOM_CHALLENGE, TriggerError, only_our_client, parse_session, private, proven_phone_number, public};
 use crate::challenge::delivery::{self, NoProvenNumber, Recipient, WithheldReason};
 use crate::challenge::{self, Action, Answerable, Limits, PublicView};
 use crate::code::{CodeSource, SystemRandom};
@@ -130,6 +130,7 @@ pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLed
     metrics: &mut Metrics,
 ) -> Result<CreateEvent, TriggerError> {
     let config = &ctx.config;
+    only_our_client(config, event.cognito_event_user_pools_header.caller_context.client_id.as_deref())?;
     let now = at.now;
     let limits = Limits::from(config);
     let request = &event.request;
@@ -277,7 +278,11 @@ async fn deliver<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger
             }
         },
     );
-    let (first_call, standing, has_slot) = (first_call?, standing?, has_slot?);
+    let (first_call, mut standing, has_slot) = (first_call?, standing?, has_slot?);
+    // An existing pool's users proved their numbers through the pool's own sign-up.
+    if ctx.config.trust_pool_verified_numbers && matches!(recipient, Recipient::Real(_)) {
+        standing.established_at.get_or_insert(0);
+    }
     if !first_call {
         return Ok(Outcome::Retry(recipient));
     }

@@ -2,12 +2,13 @@
 
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsDefineAuthChallenge as DefineEvent;
 
-use super::{CUSTOM_CHALLENGE, TriggerError, parse_session};
+use super::{CUSTOM_CHALLENGE, TriggerError, only_our_client, parse_session};
 use crate::challenge::{self, Action, Decision, Limits};
 use crate::config::Config;
 use crate::metrics::{Metric, Metrics};
 
 pub fn handle(mut event: DefineEvent, config: &Config, metrics: &mut Metrics) -> Result<DefineEvent, TriggerError> {
+    only_our_client(config, event.cognito_event_user_pools_header.caller_context.client_id.as_deref())?;
     let request = &event.request;
     let rounds = parse_session(&request.session)?;
     let action = Action::from_client_metadata(&request.client_metadata)?;

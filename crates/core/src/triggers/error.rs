@@ -43,6 +43,10 @@ pub enum TriggerError {
         "sign-up may not set the attribute `{0}`: sign up with the phone number only, and set other attributes after signing in"
     )]
     AttributeNotAllowed(String),
+    #[error(
+        "this app client's custom sign-in is not served here: the SMS sign-in serves only its own app client (see the stack's UserPoolClientId output)"
+    )]
+    ForeignClient,
 }
 
 impl TriggerError {
@@ -64,6 +68,7 @@ impl TriggerError {
             Self::InvalidPhoneNumber(_) => "InvalidPhoneNumber",
             Self::CountryNotAllowed => "CountryNotAllowed",
             Self::AttributeNotAllowed(_) => "AttributeNotAllowed",
+            Self::ForeignClient => "ForeignClient",
         }
     }
 }
@@ -97,6 +102,7 @@ impl TriggerError {
             Self::InvalidPhoneNumber(PhoneError::NotE164),
             Self::CountryNotAllowed,
             Self::AttributeNotAllowed("email".into()),
+            Self::ForeignClient,
         ]
     }
 }

@@ -88,6 +88,24 @@ pub mod private {
     }
 }
 
+/// Whether this deployment serves sign-ins through the app client `client_id` (the event's
+/// `callerContext.clientId`): every client with the stack's own pool, only the stack's client
+/// (`APP_CLIENT_ID`) in an existing pool, whose other clients keep their own behaviour.
+pub fn serves_client(config: &crate::config::Config, client_id: Option<&str>) -> bool {
+    config.app_client_id.as_deref().is_none_or(|ours| client_id == Some(ours))
+}
+
+/// Refuses a custom sign-in through another app client than the stack's ([`serves_client`]):
+/// define, create and verify call it first, so another client's CUSTOM_AUTH fails with a clear
+/// message instead of getting SMS codes it never asked for.
+fn only_our_client(config: &crate::config::Config, client_id: Option<&str>) -> Result<(), TriggerError> {
+    if serves_client(config, client_id) {
+        return Ok(());
+    }
+    tracing::info!("sign-in refused: another app client's custom sign-in");
+    Err(TriggerError::ForeignClient)
+}
+
 /// The user's phone number, if it is one the triggers may send to and accept for: well-formed
 /// E.164 and *proven* (`phone_number_verified` is `true`). Cognito sets the flag to false whenever
 /// the number changes, so a number that was written but never proven is never trusted.

@@ -16,7 +16,7 @@
 use aws_lambda_events::event::cognito::CognitoEventUserPoolsVerifyAuthChallenge as VerifyEvent;
 use serde_json::Value;
 
-use super::{TriggerError, private, proven_phone_number};
+use super::{TriggerError, only_our_client, private, proven_phone_number};
 use crate::challenge::{self, Action, Answerable};
 use crate::config::Config;
 use crate::invocation::Invocation;
@@ -33,6 +33,7 @@ pub async fn handle<A: AnswerLedger, P: PumpingLedger>(
     at: &Invocation,
     metrics: &mut Metrics,
 ) -> Result<VerifyEvent, TriggerError> {
+    only_our_client(config, event.cognito_event_user_pools_header.caller_context.client_id.as_deref())?;
     let now = at.now;
     let request = &event.request;
     let action = Action::from_client_metadata(&request.client_metadata)?;
@@ -96,7 +97,8 @@ async fn count<A: AnswerLedger, P: PumpingLedger>(
     if wins {
         return match at.store(ledger.record_correct(number, now)).await.inspect_err(log_error)? {
             CorrectAnswer::Accepted { first } => {
-                if first && config.breaker.min_sends > 0 {
+                // A number the pool proved is established already: no first proof to count.
+                if first && config.breaker.min_sends > 0 && !config.trust_pool_verified_numbers {
                     count_first_proof(pumping, number, at).await;
                 }
                 Ok(true)
