@@ -10,9 +10,13 @@
 //! - `docs/operations.md`: every metric, who counts it and when (`Metric::ALL` and
 //!   `Metric::about`, `crates/core/src/metrics.rs`).
 //!
+//! - `cdk/`'s settings and template data, whole files (`cargo xtask cdk`, the [`cdk`] module).
+//!
 //! Each part sits in its page between two marker lines; the prose around it is written by hand.
 //! `cargo xtask docs` rewrites the parts, `cargo xtask docs --check` only compares. Nothing here
 //! lists a parameter, a setting, an error or a metric: a new one shows up by running it again.
+
+pub mod cdk;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -39,11 +43,16 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Every generated part, from the code and `template.yaml` under `repo`.
-pub fn parts(repo: &Path) -> Result<Vec<Part>, String> {
+/// `template.yaml` under `repo`, parsed.
+pub fn template(repo: &Path) -> Result<Value, String> {
     let path = repo.join("template.yaml");
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let template: Value = serde_yaml_ng::from_str(&text).map_err(|e| format!("template.yaml: {e}"))?;
+    serde_yaml_ng::from_str(&text).map_err(|e| format!("template.yaml: {e}"))
+}
+
+/// Every generated part, from the code and `template.yaml` under `repo`.
+pub fn parts(repo: &Path) -> Result<Vec<Part>, String> {
+    let template = template(repo)?;
     Ok(vec![
         Part { page: "docs/configuration.md", name: "configuration", text: configuration(&template)? },
         Part { page: "docs/errors.md", name: "errors", text: errors() },
@@ -104,7 +113,7 @@ fn cell(text: &str) -> String {
 
 /// A scalar of the template as CloudFormation hands it over: a string (a number or a boolean as
 /// YAML writes it).
-fn scalar(v: &Value) -> Option<String> {
+pub(crate) fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(_) | Value::Bool(_) => serde_yaml_ng::to_string(v).ok().map(|s| s.trim().to_owned()),

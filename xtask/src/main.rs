@@ -1,5 +1,6 @@
 //! `cargo xtask docs`: writes the generated parts of the book's reference pages (see the
 //! library). `cargo xtask docs --check`: only says which differ, and fails if any does.
+//! `cargo xtask cdk [--check]`: the same for the CDK construct's generated files (`cdk/src`).
 
 use std::process::ExitCode;
 
@@ -23,7 +24,22 @@ fn main() -> ExitCode {
             }
             stale.is_empty()
         }),
-        _ => Err("usage: cargo xtask docs [--check]".to_owned()),
+        ["cdk"] => xtask::template(&repo).and_then(|t| xtask::cdk::write(&repo, &t)).map(|changed| {
+            for file in &changed {
+                println!("xtask: rewrote {file}");
+            }
+            if changed.is_empty() {
+                println!("xtask: the CDK construct's generated files are up to date");
+            }
+            true
+        }),
+        ["cdk", "--check"] => xtask::template(&repo).and_then(|t| xtask::cdk::stale(&repo, &t)).map(|stale| {
+            for file in &stale {
+                eprintln!("xtask: {file} differs from template.yaml and the code; run `{}`", xtask::cdk::COMMAND);
+            }
+            stale.is_empty()
+        }),
+        _ => Err("usage: cargo xtask docs [--check] | cargo xtask cdk [--check]".to_owned()),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -29,3 +29,15 @@ fn errors_page_matches_trigger_errors() {
 fn operations_page_matches_the_metrics() {
     assert_current("metrics");
 }
+
+#[test]
+fn cdk_files_match_the_template_and_settings() {
+    let repo = xtask::repo();
+    let template = xtask::template(&repo).unwrap_or_else(|e| panic!("{e}"));
+    let stale = xtask::cdk::stale(&repo, &template).unwrap_or_else(|e| panic!("generating the CDK files: {e}"));
+    assert!(
+        stale.is_empty(),
+        "{stale:?} out of date with template.yaml and the code: run `{}` and commit",
+        xtask::cdk::COMMAND
+    );
+}

@@ -117,6 +117,14 @@ pub struct Whole {
     pub max: u64,
 }
 
+impl Whole {
+    /// What a value must be, as the refusal says it (the CDK construct refuses with the same words,
+    /// `cargo xtask cdk`).
+    pub fn expected(&self) -> String {
+        format!("a whole number from {} to {}", self.min, self.max)
+    }
+}
+
 impl Setting {
     const fn text(var: &'static str, parameter: &'static str, read_by: &'static [Trigger]) -> Self {
         Self { var, parameter: Some(parameter), read_by, whole: None }
@@ -682,13 +690,13 @@ fn invalid(var: &'static str, value: &str, expected: impl Into<String>) -> Confi
 
 /// A whole-number setting: its default when unset, else a value in its range.
 fn whole(get: &impl Fn(&Setting) -> Option<String>, setting: &Setting) -> Result<u64, ConfigError> {
-    let Some(Whole { default, min, max }) = setting.whole else {
+    let Some(range @ Whole { default, min, max }) = setting.whole else {
         return Err(invalid(setting.var, "", "a whole-number setting (a bug: this one is text)"));
     };
     let Some(raw) = get(setting) else { return Ok(default) };
     match raw.trim().parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(invalid(setting.var, &raw, format!("a whole number from {min} to {max}"))),
+        _ => Err(invalid(setting.var, &raw, range.expected())),
     }
 }
 

@@ -1,0 +1,3 @@
+// The package: one construct, its props, and the enums of its settings.
+export * from './settings.generated';
+export * from './sms-passwordless';
