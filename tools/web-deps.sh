@@ -4,33 +4,18 @@
 #   tools/web-deps.sh             # web/node_modules from web/package-lock.json (npm ci)
 #   tools/web-deps.sh --browser   # and Debian's chromium for the browser test (apt-get, as root)
 #
-# npm ci runs again only when web/package-lock.json or the Node version changed (a stamp in
-# web/node_modules, as tools/install.sh does for the Python tools). Needs Node 20.19 or newer with
-# npm. The browser test drives the system Chromium with playwright-core: Playwright's own browser
-# download cannot run here. CHROMIUM=/path/to/chromium uses another one; if /usr/bin/chromium (or
-# $CHROMIUM) exists, apt is not touched.
+# npm ci runs again only when web/package-lock.json or the Node version changed
+# (tools/npm-ci.sh). Needs Node 20.19 or newer with npm. The browser test drives the system
+# Chromium with playwright-core: Playwright's own browser download cannot run here.
+# CHROMIUM=/path/to/chromium uses another one; if /usr/bin/chromium (or $CHROMIUM) exists, apt is
+# not touched.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo/web"
 
 say() { printf 'web-deps: %s\n' "$*"; }
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  say "Node.js 20.19+ with npm is needed for web/ (https://nodejs.org, or your package manager)"; exit 1
-fi
-if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
-  say "Node.js 20.19 or newer is needed for web/ (Vite 8); found $(node --version)"; exit 1
-fi
-
-stamp=node_modules/.package-lock.sha256
-want="$( { cat package-lock.json; node --version; } | sha256sum | cut -d' ' -f1)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-  say "web/node_modules matches web/package-lock.json, skipping npm ci"
-else
-  say "npm ci in web/ (the exact versions of web/package-lock.json)"
-  npm ci --no-audit --no-fund --loglevel=error
-  printf '%s\n' "$want" > "$stamp"
-fi
+"$repo/tools/npm-ci.sh" web
 
 if [ "${1:-}" = "--browser" ]; then
   chromium="${CHROMIUM:-/usr/bin/chromium}"

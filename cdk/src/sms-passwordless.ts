@@ -11,6 +11,7 @@ import {
   RemovalPolicy,
   Stack,
   Token,
+  Validations,
 } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -95,7 +96,7 @@ const WRITE_ATTRIBUTES = [
 const PASSWORD_FLOWS = ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_ADMIN_USER_PASSWORD_AUTH'];
 
 /** cdk-nag's AwsSolutions findings that do not apply, with why (as template.yaml's checkov skips). */
-type Suppressions = ReadonlyArray<{ readonly id: string; readonly reason: string; readonly appliesTo?: string[] }>;
+type Suppressions = ReadonlyArray<{ readonly id: string; readonly reason: string }>;
 
 /**
  * Passwordless SMS sign-in for an Amazon Cognito user pool on the Lite tier: the four Rust
@@ -232,10 +233,9 @@ export class SmsPasswordless extends Construct {
     if (createRole) {
       suppress(createRole, [
         {
-          id: 'AwsSolutions-IAM5',
+          id: 'AwsSolutions-IAM5[Resource::*]',
           reason:
             'SMS straight to a phone number is a Publish with no resource ARN, so the Allow is on *; the Deny beside it (arn:...:sns:*:*:*) keeps it off every topic and platform endpoint.',
-          appliesTo: ['Resource::*'],
         },
       ]);
     }
@@ -277,6 +277,11 @@ export class SmsPasswordless extends Construct {
           id: 'AwsSolutions-COG3',
           reason:
             "The Lite tier has no threat protection; the triggers' limits per sign-in, per number and per area, and the optional web ACL, stand in for it.",
+        },
+        {
+          id: 'AwsSolutions-COG8',
+          reason:
+            "Lite on purpose: the product is SMS sign-in without Essentials' or Plus' price; Plus' protections are for passwords, which this pool does not sign in with.",
         },
       ]);
       poolId = pool.ref;
@@ -472,10 +477,9 @@ export class SmsPasswordless extends Construct {
     if (role instanceof CfnResource) {
       suppress(role, [
         {
-          id: 'AwsSolutions-IAM4',
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
           reason:
             "AWSLambdaBasicExecutionRole, as SAM gives every function: it allows writing the function's own logs only (CreateLogGroup, CreateLogStream, PutLogEvents).",
-          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
         },
       ]);
     }
@@ -812,14 +816,24 @@ function policies(resource: CfnResource, deletion: CfnDeletionPolicy, updateRepl
 }
 
 /**
- * Records cdk-nag suppressions the way cdk-nag's NagSuppressions does (its `cdk_nag` metadata),
- * so an app that runs cdk-nag sees each with its reason, and this package needs no cdk-nag.
+ * Acknowledges findings that do not apply (cdk-nag's AwsSolutions ids, `Rule[finding]` for one
+ * finding of a rule), on the resource, with the reason, through CDK's own Validations: an app
+ * that runs cdk-nag sees each reason in its report, and this package needs no cdk-nag.
  */
 function suppress(scope: Construct, rules: Suppressions): void {
   const resource = scope instanceof CfnResource ? scope : scope.node.defaultChild;
-  if (!(resource instanceof CfnResource)) throw new Error(`${scope.node.path}: no resource to suppress findings on`);
-  const existing = resource.getMetadata('cdk_nag') as { rules_to_suppress?: Suppressions } | undefined;
-  resource.addMetadata('cdk_nag', { rules_to_suppress: [...(existing?.rules_to_suppress ?? []), ...rules] });
+  if (!(resource instanceof CfnResource)) throw new Error(`${scope.node.path}: no resource to acknowledge findings on`);
+  for (const rule of rules) {
+    if (rule.id.split('::').length <= 2) {
+      Validations.of(resource).acknowledge(rule);
+    } else {
+      // acknowledge() takes one `::` at most (it separates a prefix), and a finding on a managed
+      // policy's ARN has more: record it as acknowledge() records its own, in the same metadata.
+      const key = Validations.ACKNOWLEDGED_RULES_METADATA_KEY;
+      const last = resource.node.metadata.filter((m) => m.type === key).pop()?.data as Record<string, string> | undefined;
+      resource.node.addMetadata(key, { ...last, [rule.id]: rule.reason });
+    }
+  }
 }
 
 /**

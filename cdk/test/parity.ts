@@ -75,7 +75,7 @@ export function normalize(resources: Resources, renames: ReadonlyArray<[RegExp, 
         const pp = policy.Properties;
         if (policy.Type !== 'AWS::IAM::Policy' || !isObject(pp) || !isObject(pp.PolicyDocument)) continue;
         if (asList(pp.Roles).some((role) => isObject(role) && role.Ref === id)) {
-          statements.push(...asList(canonical(pp.PolicyDocument.Statement)));
+          statements.push(...asList(canonical(pp.PolicyDocument.Statement ?? [])));
         }
       }
       delete props.Policies;

@@ -3,7 +3,8 @@
 //! Everything goes through real interfaces: Cognito's API through the AWS SDK for Rust (the
 //! same `signin-client` users get), the deployed functions through Lambda's `Invoke`, the SMS
 //! through the emulator's inbox. The limits under test are read back from the deployed create
-//! function's environment, so the tests follow whatever `make e2e` deployed.
+//! function's environment, so the tests follow whatever `make e2e` deployed. The same harness
+//! connects to the CDK construct's stack (`tests/cdk.rs`, `make cdk`).
 
 use std::collections::HashMap;
 
@@ -12,11 +13,12 @@ use rand::TryRng;
 use serde_json::Value;
 use signin_client::{Challenge, ClientError, SignInClient, Step, emulator};
 use sms_otp_core::Config;
+use sms_otp_core::config::Trigger;
 
 pub use signin_client::Tokens;
 
 /// The stack under test: `E2E_STACK_NAME`, which `tools/e2e.sh` (the one place that names it)
-/// sets before it runs the tests.
+/// sets before it runs the tests (`tools/cdk-e2e.sh`: the CDK construct's stack).
 pub fn stack_name() -> String {
     required_var("E2E_STACK_NAME")
 }
@@ -61,7 +63,7 @@ impl Stack {
             .stack_resources()
             .iter()
             .filter(|r| r.resource_type() == Some("AWS::Lambda::Function"))
-            .filter_map(|r| Some((r.logical_resource_id()?.to_owned(), r.physical_resource_id()?.to_owned())))
+            .filter_map(|r| Some((template_id(r.logical_resource_id()?), r.physical_resource_id()?.to_owned())))
             .collect();
 
         let lambda = aws_sdk_lambda::Client::new(&sdk);
@@ -258,6 +260,13 @@ pub fn test_numbers() -> Vec<(String, String)> {
             (phone.to_owned(), code.to_owned())
         })
         .collect()
+}
+
+/// A function's logical id as template.yaml names it: a trigger's id inside the CDK construct's
+/// (`SignInCreateAuthChallengeFunction1A2B3C4D`, cdk/), any other id as it is.
+fn template_id(logical_id: &str) -> String {
+    let trigger = Trigger::ALL.iter().map(|t| t.logical_id()).find(|id| logical_id.contains(id));
+    trigger.unwrap_or(logical_id).to_owned()
 }
 
 /// The challenge in `step`, or a panic saying what came instead.
