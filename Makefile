@@ -18,12 +18,12 @@ LOCAL_PARAMS ?= MaxSmsPerNumberPerHour=30 MaxSmsPerNumberPerDay=200
 # npm audit of web/ fails at and above this severity (make web-audit; docs/clients.md, The sign-in page).
 WEB_AUDIT_LEVEL ?= moderate
 
-.PHONY: help test lint unit sdk-only-in-create template-lint arm64 build-arm64 web-unit e2e docs smoke tools up down build-local deploy-local demo web web-audit bench cost load-report publish fuzz
+.PHONY: help test lint unit sdk-only-in-create template-lint arm64 build-arm64 web-unit e2e cdk cdk-synth docs smoke tools up down build-local deploy-local demo web web-audit bench cost load-report publish fuzz
 
 help: ## List the jobs
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
-test: lint sdk-only-in-create unit template-lint arm64 web-unit docs e2e ## Every test: lints (and the docs' links), unit and handler tests (and the generated docs), template lint and policy scan, the arm64 build under qemu, the sign-in page's unit tests, the book, end-to-end through the local stack (with the browser test)
+test: lint sdk-only-in-create unit template-lint arm64 web-unit docs e2e cdk ## Every test: lints (and the docs' links), unit and handler tests (and the generated docs), template lint and policy scan, the arm64 build under qemu, the sign-in page's unit tests, the book, end-to-end through the local stack (with the browser test), the CDK construct
 
 # What make lint checks besides the Rust code: every shell script, the Python tools, and the links
 # of the front page and the book.
@@ -77,6 +77,21 @@ web-unit: ## The sign-in page (web/): npm ci, type check, unit tests of its sign
 
 e2e: tools ## End-to-end tests: deploy onto the local stack, sign in for real (Rust client, then the page in headless Chromium), clean up
 	tools/e2e.sh
+
+# jsii warns that Node.js 20 is past its end of life; the project supports Node 20.19+ (as web/ does).
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION ?= 20
+
+cdk: tools ## The CDK construct (cdk/): npm ci, strict type check, the jsii build (jsii-compatible API), vitest (assertions, cdk-nag, parity with template.yaml), then deployed onto the local emulator and signed in through (tools/cdk-e2e.sh)
+	tools/npm-ci.sh cdk
+	cd cdk && node_modules/.bin/tsc -p tsconfig.dev.json
+	cd cdk && node_modules/.bin/jsii --fail-on-warnings --silence-warnings=reserved-word
+	cd cdk && NO_COLOR=1 node_modules/.bin/vitest run
+	tools/cdk-e2e.sh
+
+cdk-synth: tools ## Synthesize the example app (cdk/example/app.ts, the one docs/cdk.md shows) into cdk/cdk.out; cargo lambda builds its functions for arm64 (CDK_CONTEXT_JSON='{"bootstraps":"../.aws-sam/build"}' takes make build-arm64's)
+	tools/npm-ci.sh cdk
+	source tools/env.sh && cd cdk && rm -rf cdk.out && CDK_OUTDIR=cdk.out node_modules/.bin/tsx --tsconfig tsconfig.dev.json example/app.ts
+	@echo "cdk-synth: cdk/cdk.out/SmsPasswordless.template.json"
 
 docs: ## Build the book (docs/, mdBook from tools/mdbook.sh) into target/book; the generated parts: cargo xtask docs
 	tools/mdbook.sh

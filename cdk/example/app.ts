@@ -5,7 +5,8 @@ import { SmsPasswordless } from 'sms-passwordless-cdk';
 
 const app = new App();
 const stack = new Stack(app, 'SmsPasswordless');
-// Prebuilt functions (a CI without Rust): cdk synth -c bootstraps=.aws-sam/build; else cargo lambda builds them.
+// Prebuilt functions (a CI without Rust): cdk synth -c bootstraps=<dir>, such as sam build's .aws-sam/build;
+// without it, cargo lambda builds them.
 const bootstraps: string | undefined = app.node.tryGetContext('bootstraps');
 
 const signIn = new SmsPasswordless(stack, 'SignIn', {

@@ -587,6 +587,10 @@ export class SmsPasswordless extends Construct {
         ReplaceTriggers: this.value('ExistingPoolReplaceTriggers'),
         SmsRoleArn: smsRole,
         Revision: this.value('ExistingPoolRevision'),
+        // A stack that has this construct's own pool must not switch to an existing one: that
+        // would delete the pool and its users. The custom resource refuses when the stack has the
+        // resource named here; a CDK logical id is not template.yaml's UserPool.
+        OwnPool: this.ownPoolLogicalId(),
       },
     });
     // Once the functions may be invoked by the pool.
@@ -594,6 +598,15 @@ export class SmsPasswordless extends Construct {
       const permission = this.node.tryFindChild(t.logicalId.replace(/Function$/, 'InvokePermission'));
       if (permission) resource.node.addDependency(permission);
     }
+  }
+
+  /** The logical id this construct's pool has when it makes one (the new-pool mode). */
+  private ownPoolLogicalId(): string {
+    // The stack allocates logical ids (an app may override how); ask it for a stand-in, then drop it.
+    const standIn = new CfnResource(this, 'UserPool', { type: 'AWS::Cognito::UserPool' });
+    const logicalId = Stack.of(this).getLogicalId(standIn);
+    this.node.tryRemoveChild('UserPool');
+    return logicalId;
   }
 
   private functionOf(binary: string): lambda.IFunction {

@@ -1,7 +1,9 @@
 // The construct's own behaviour over the synthesized template (aws-cdk-lib/assertions): the
 // settings refused at synth as the functions would refuse them, the three ways to get a pool,
 // the bootstraps, the names. template.yaml parity is parity.test.ts's.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, AssetStaging, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -219,6 +221,9 @@ describe('an existing pool', () => {
       ServiceTimeout: '60',
       ReplaceTriggers: 'false',
       Triggers: Match.objectLike({ PreSignUp: '' }),
+      // The logical id its own pool has in the new-pool mode (the same path), for the custom
+      // resource's guard against a switch of mode.
+      OwnPool: Object.keys(synth().findResources('AWS::Cognito::UserPool'))[0],
     });
     const envs = environments(template);
     expect(envs.get('create-auth-challenge')?.APP_CLIENT_ID).toEqual({ Ref: expect.stringMatching(/^SignInExistingPoolClient/) });
@@ -241,4 +246,16 @@ it("the package's version is the workspace's (Cargo.toml), as template.yaml's Se
   const workspace = /\[workspace\.package\][^[]*?\nversion = "([^"]+)"/.exec(cargo)?.[1];
   const pkg = JSON.parse(readFileSync(join(REPOSITORY, 'cdk', 'package.json'), 'utf8')) as { version: string };
   expect(pkg.version).toBe(workspace);
+});
+
+it('the example app (docs/cdk.md) synthesizes, its functions prebuilt (cdk synth -c bootstraps=...)', () => {
+  const cdk = join(REPOSITORY, 'cdk');
+  const out = mkdtempSync(join(tmpdir(), 'sms-passwordless-example-'));
+  execFileSync(join(cdk, 'node_modules', '.bin', 'tsx'), ['--tsconfig', 'tsconfig.dev.json', 'example/app.ts'], {
+    cwd: cdk,
+    env: { ...process.env, CDK_OUTDIR: out, CDK_CONTEXT_JSON: JSON.stringify({ bootstraps: ARM64 }) },
+    timeout: 60_000,
+  });
+  const template = JSON.parse(readFileSync(join(out, 'SmsPasswordless.template.json'), 'utf8')) as { Outputs: object };
+  expect(Object.keys(template.Outputs)).toEqual(['UserPoolId', 'UserPoolClientId']);
 });

@@ -33,6 +33,11 @@ const EXPLAINED: ReadonlyArray<{ readonly path: RegExp; readonly why: string }> 
       "CDK makes each function wait for its role and the role's policy (a separate AWS::IAM::Policy); SAM puts the statements inside the role, which the function's Role: !GetAtt already waits for.",
   },
   {
+    path: /^AttachTriggers\.Properties\.OwnPool$/,
+    why:
+      "The logical id of the construct's own pool (new-pool mode), where the custom resource looks for one before it attaches (a stack that switched modes would delete that pool); template.yaml's is UserPool, the custom resource's default.",
+  },
+  {
     path: /^(UserPool\.|AppPoolsmsRole$)/,
     why:
       "With userPool (a pool the app defines) the pool, and the SMS role CDK makes for its phone sign-in, are the app's, with the app's settings; the construct only fills its four trigger slots (construct.test.ts), as addTrigger does.",

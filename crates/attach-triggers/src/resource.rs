@@ -28,7 +28,8 @@ pub const ATTEMPTS: u32 = 4;
 pub const BACKOFF: Duration = Duration::from_millis(500);
 
 /// The stack's own pool, in new-pool mode (`template.yaml`): a stack that has it must not switch
-/// to an existing pool, which would delete it.
+/// to an existing pool, which would delete it. The CDK construct (`cdk/`) names its own in the
+/// `OwnPool` property: its logical ids are its own.
 pub const OWN_POOL: &str = "UserPool";
 
 /// What the stack asks for (the custom resource's properties in `template.yaml`).
@@ -43,6 +44,8 @@ pub struct Attachment {
     pub replace: bool,
     /// The pool's SMS role, which the stack may pass back (`ExistingPoolSmsRoleArn`).
     pub sms_role: Option<String>,
+    /// The logical id the stack's own pool would have: [`OWN_POOL`] unless `OwnPool` says.
+    pub own_pool: String,
 }
 
 #[derive(Deserialize)]
@@ -56,6 +59,8 @@ struct Properties {
     replace_triggers: String,
     #[serde(default)]
     sms_role_arn: String,
+    #[serde(default)]
+    own_pool: String,
 }
 
 impl Attachment {
@@ -98,7 +103,12 @@ impl Attachment {
             other => return Err(bad(format!("ReplaceTriggers must be true or false, not {other:?}"))),
         };
         let sms_role = Some(p.sms_role_arn).filter(|r| !r.is_empty());
-        Ok(Self { pool_id: p.user_pool_id, client_id: p.client_id, functions, replace, sms_role })
+        // CloudFormation's logical ids: letters and digits, at most 255.
+        let own_pool = if p.own_pool.is_empty() { OWN_POOL.to_owned() } else { p.own_pool };
+        if own_pool.len() > 255 || !own_pool.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(bad(format!("OwnPool {own_pool:?} is not a logical id (letters and digits)")));
+        }
+        Ok(Self { pool_id: p.user_pool_id, client_id: p.client_id, functions, replace, sms_role, own_pool })
     }
 
     fn arns(&self) -> impl Iterator<Item = String> + '_ {
@@ -149,7 +159,7 @@ pub const NOTES: &str = "Notes";
 /// Create: refused in a stack that has its own pool (a switch of mode), else attach.
 pub async fn create(clients: &Clients, stack_id: &str, properties: &Value) -> Result<Outcome, AttachError> {
     let wanted = Attachment::from_properties(properties)?;
-    if let Some(own) = clients.stack_resource(stack_id, OWN_POOL).await? {
+    if let Some(own) = clients.stack_resource(stack_id, &wanted.own_pool).await? {
         return Err(AttachError::OwnPool(own));
     }
     attach(clients, &wanted, None, &wanted.arns().collect::<Vec<_>>()).await

@@ -361,6 +361,25 @@ async fn a_stack_with_its_own_pool_does_not_switch_to_an_existing_one() {
     assert!(model.state().updates.is_empty());
 }
 
+/// The CDK construct's stack names its own pool's logical id (`OwnPool`): that is the one looked
+/// for, not template.yaml's.
+#[tokio::test]
+async fn a_cdk_stack_with_its_own_pool_does_not_switch_either() {
+    let (model, id) = Model::with_fixture("describe-user-pool-minimal.json");
+    model.state().own_pool = Some("us-east-1_OwnPool1".into());
+    model.state().own_pool_logical_id = Some("SignInUserPool1A2B3C4D".into());
+    let mut props = properties(&id, false, false);
+    props["OwnPool"] = json!("SignInUserPool1A2B3C4D");
+    let error = resource::create(&model.clients(), STACK, &props).await.expect_err("refused");
+    assert!(error.to_string().contains("us-east-1_OwnPool1"), "{error}");
+    assert!(model.state().updates.is_empty());
+    // Looking for template.yaml's UserPool instead would not have found it.
+    resource::create(&model.clients(), STACK, &properties(&id, false, false)).await.expect("attached");
+    props["OwnPool"] = json!("Sign-In");
+    let error = resource::create(&model.clients(), STACK, &props).await.expect_err("refused");
+    assert!(error.to_string().contains("OwnPool \"Sign-In\" is not a logical id"), "{error}");
+}
+
 #[test]
 fn the_record_keeps_the_prior_slots_within_cloudformations_limit() {
     let mut prior = Slots::default();

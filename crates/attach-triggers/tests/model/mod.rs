@@ -32,8 +32,10 @@ pub struct State {
     /// what the other change does to the pool meanwhile.
     pub busy: usize,
     pub meanwhile: Option<fn(&mut Pool)>,
-    /// The stack's own pool, as CloudFormation's `DescribeStackResource` reports it.
+    /// The stack's own pool, as CloudFormation's `DescribeStackResource` reports it, under the
+    /// logical id `own_pool_logical_id` (none: template.yaml's, `UserPool`).
     pub own_pool: Option<String>,
+    pub own_pool_logical_id: Option<String>,
 }
 
 #[derive(Clone, Default)]
@@ -67,8 +69,9 @@ impl Model {
         let cognito = self.clone();
         let cognito = aws_smithy_http_client::test_util::infallible_client_fn(move |request| cognito.cognito(request));
         let cloudformation = self.clone();
-        let cloudformation =
-            aws_smithy_http_client::test_util::infallible_client_fn(move |_| cloudformation.describe_stack_resource());
+        let cloudformation = aws_smithy_http_client::test_util::infallible_client_fn(move |request| {
+            cloudformation.describe_stack_resource(request)
+        });
         let credentials = Credentials::new("AKIDTEST", "test-secret", None, None, "model");
         Clients {
             cognito: aws_sdk_cognitoidentityprovider::Client::from_conf(
@@ -144,12 +147,25 @@ impl Model {
         }
     }
 
-    fn describe_stack_resource(&self) -> http::Response<SdkBody> {
-        let xml = match &self.state().own_pool {
-            Some(id) => (200, format!(
-                "<DescribeStackResourceResponse><DescribeStackResourceResult><StackResourceDetail><LogicalResourceId>UserPool</LogicalResourceId><PhysicalResourceId>{id}</PhysicalResourceId><ResourceType>AWS::Cognito::UserPool</ResourceType><ResourceStatus>UPDATE_COMPLETE</ResourceStatus><LastUpdatedTimestamp>2025-11-20T10:00:00Z</LastUpdatedTimestamp></StackResourceDetail></DescribeStackResourceResult></DescribeStackResourceResponse>"
-            )),
-            None => (400, "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Resource UserPool does not exist for stack sms-passwordless</Message></Error><RequestId>1</RequestId></ErrorResponse>".to_owned()),
+    fn describe_stack_resource(&self, request: http::Request<SdkBody>) -> http::Response<SdkBody> {
+        // The query API's form body: ...&LogicalResourceId=UserPool&...
+        let body = request.body().bytes().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
+        let asked = body.split('&').find_map(|pair| pair.strip_prefix("LogicalResourceId=")).unwrap_or_default();
+        let state = self.state();
+        let logical_id = state.own_pool_logical_id.as_deref().unwrap_or("UserPool");
+        let xml = match state.own_pool.as_ref().filter(|_| asked == logical_id) {
+            Some(id) => (
+                200,
+                format!(
+                    "<DescribeStackResourceResponse><DescribeStackResourceResult><StackResourceDetail><LogicalResourceId>{logical_id}</LogicalResourceId><PhysicalResourceId>{id}</PhysicalResourceId><ResourceType>AWS::Cognito::UserPool</ResourceType><ResourceStatus>UPDATE_COMPLETE</ResourceStatus><LastUpdatedTimestamp>2025-11-20T10:00:00Z</LastUpdatedTimestamp></StackResourceDetail></DescribeStackResourceResult></DescribeStackResourceResponse>"
+                ),
+            ),
+            None => (
+                400,
+                format!(
+                    "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Resource {asked} does not exist for stack sms-passwordless</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+                ),
+            ),
         };
         http::Response::builder().status(xml.0).body(SdkBody::from(xml.1)).expect("a response")
     }
