@@ -64,7 +64,7 @@ def decide(conditions, values):
     decided = {}
 
     def truth(expr):
-        (fn, args), = expr.items()
+        ((fn, args),) = expr.items()
         if fn == "Condition":
             return condition(args)
         if fn == "Fn::Equals":
@@ -100,7 +100,7 @@ def resolve(v, values, decided, mappings):
     if not isinstance(v, dict):
         return v
     if len(v) == 1:
-        (fn, args), = v.items()
+        ((fn, args),) = v.items()
         if fn == "Ref" and args == "AWS::NoValue":
             return NO_VALUE
         if fn == "Ref" and args in values:

@@ -126,6 +126,8 @@ export class SmsPasswordless extends Construct {
   private readonly values = new Map<string, string>();
   private readonly mode: Mode;
   private readonly prefix: string;
+  /** The triggers' functions, by binary. */
+  private readonly functions = new Map<string, lambda.Function>();
 
   public constructor(scope: Construct, id: string, props: SmsPasswordlessProps = {}) {
     super(scope, id);
@@ -178,20 +180,15 @@ export class SmsPasswordless extends Construct {
       // Deleted with the stack: nothing of the stack stays in the customer's pool.
       policies(client, CfnDeletionPolicy.DELETE, CfnDeletionPolicy.DELETE);
     }
-    const functions = new Map<string, lambda.Function>();
     for (const spec of triggers) {
       const environment: Record<string, string> = {};
       for (const v of variablesOf(spec.binary)) {
         const value = this.variable(v.variable, v.parameter, table, client, attachesPreSignUp);
         if (value !== undefined) environment[v.variable] = value;
       }
-      functions.set(spec.binary, this.function(spec, architecture, code, Duration.seconds(5), environment));
+      this.functions.set(spec.binary, this.function(spec, architecture, code, Duration.seconds(5), environment));
     }
-    const fn = (binary: string): lambda.Function => {
-      const f = functions.get(binary);
-      if (!f) throw new Error(`no function ${binary}`);
-      return f;
-    };
+    const fn = (binary: string): lambda.Function => this.functionOf(binary);
     this.preSignUpFunction = fn('pre-sign-up');
     this.defineAuthChallengeFunction = fn('define-auth-challenge');
     this.createAuthChallengeFunction = fn('create-auth-challenge');
@@ -229,9 +226,9 @@ export class SmsPasswordless extends Construct {
         }),
       );
     }
-    const createRole = this.createAuthChallengeFunction.role?.node.tryFindChild('DefaultPolicy');
-    if (createRole) {
-      suppress(createRole, [
+    const createPolicy = this.createAuthChallengeFunction.role?.node.tryFindChild('DefaultPolicy');
+    if (createPolicy) {
+      suppress(createPolicy, [
         {
           id: 'AwsSolutions-IAM5[Resource::*]',
           reason:
@@ -609,14 +606,9 @@ export class SmsPasswordless extends Construct {
     return logicalId;
   }
 
-  private functionOf(binary: string): lambda.IFunction {
-    const byBinary: Record<string, lambda.IFunction> = {
-      'pre-sign-up': this.preSignUpFunction,
-      'define-auth-challenge': this.defineAuthChallengeFunction,
-      'create-auth-challenge': this.createAuthChallengeFunction,
-      'verify-auth-challenge': this.verifyAuthChallengeFunction,
-    };
-    const f = byBinary[binary];
+  /** A trigger's function, by its binary. */
+  private functionOf(binary: string): lambda.Function {
+    const f = this.functions.get(binary);
     if (!f) throw new Error(`no function ${binary}`);
     return f;
   }

@@ -109,7 +109,7 @@ export const PARAMETERS: readonly Parameter[] = [
   },
   {
     "allowedPattern": "^$|^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
-    "decides": true,
+    "decides": false,
     "default": "",
     "expected": "empty, or a host name such as example.com (no scheme, no path)",
     "kind": "text",

@@ -252,29 +252,54 @@ fn settings(parameters: &[Parameter]) -> Result<String, String> {
     Ok(out)
 }
 
-/// The parameters a condition of the template reads: they decide which resources exist.
+/// The parameters the conditions of the template's resources read (a resource's `Condition`, an
+/// `!If` in its properties, and the conditions those name in turn): they decide which resources
+/// exist and what they hold. A condition only an output reads decides nothing the construct makes.
 fn condition_parameters(template: &Value) -> Vec<String> {
-    fn refs(v: &Value, out: &mut Vec<String>) {
+    /// Adds the names `v` refers to: parameters (`!Ref`) and conditions (`!If`, `!Condition`, a
+    /// `Condition:` key with a name).
+    fn walk(v: &Value, refs: &mut Vec<String>, conditions: &mut Vec<String>) {
         match v {
-            Value::Tagged(t) if t.tag == "Ref" => out.extend(scalar(&t.value)),
-            Value::Tagged(t) => refs(&t.value, out),
+            Value::Tagged(t) if t.tag == "Ref" => refs.extend(scalar(&t.value)),
+            Value::Tagged(t) if t.tag == "Condition" => conditions.extend(scalar(&t.value)),
+            Value::Tagged(t) if t.tag == "If" => {
+                conditions.extend(t.value.as_sequence().and_then(|a| a.first()).and_then(scalar));
+                walk(&t.value, refs, conditions);
+            }
+            Value::Tagged(t) => walk(&t.value, refs, conditions),
             Value::Mapping(m) => {
                 for (k, v) in m {
-                    if k.as_str() == Some("Ref") {
-                        out.extend(scalar(v));
+                    match k.as_str() {
+                        Some("Ref") => refs.extend(scalar(v)),
+                        Some("Condition") => conditions.extend(scalar(v)),
+                        Some("Fn::If") => conditions.extend(v.as_sequence().and_then(|a| a.first()).and_then(scalar)),
+                        _ => {}
                     }
-                    refs(v, out);
+                    walk(v, refs, conditions);
                 }
             }
-            Value::Sequence(items) => items.iter().for_each(|i| refs(i, out)),
+            Value::Sequence(items) => items.iter().for_each(|i| walk(i, refs, conditions)),
             _ => {}
         }
     }
-    let mut out = Vec::new();
-    if let Some(conditions) = template.get("Conditions") {
-        refs(conditions, &mut out);
+    let mut conditions = Vec::new();
+    if let Some(resources) = template.get("Resources") {
+        walk(resources, &mut Vec::new(), &mut conditions);
     }
-    out
+    let definitions = template.get("Conditions");
+    let mut parameters = Vec::new();
+    let mut i = 0;
+    while let Some(name) = conditions.get(i).cloned() {
+        if let Some(definition) = definitions.and_then(|d| d.get(name.as_str())) {
+            let mut named = Vec::new();
+            walk(definition, &mut parameters, &mut named);
+            conditions.extend(named.into_iter().filter(|n| !conditions.contains(n)).collect::<Vec<_>>());
+        }
+        i += 1;
+    }
+    parameters.sort();
+    parameters.dedup();
+    parameters
 }
 
 /// The data the construct checks values against and builds the environments from.
@@ -397,6 +422,17 @@ mod tests {
         assert_eq!(kind("X", &p("{Type: String, Default: '', AllowedPattern: '^$|^[1-9]$'}"), None), Ok(Kind::Text));
         assert_eq!(kind("X", &p("{Type: String, AllowedPattern: '^(0|[1-9])\\.[0-9]$'}"), None), Ok(Kind::Text));
         assert!(kind("X", &p("{Type: Number}"), None).is_err());
+    }
+
+    #[test]
+    fn only_the_conditions_of_resources_decide() {
+        let template: Value = serde_yaml_ng::from_str(
+            "Conditions:\n  A: !Equals [!Ref P, x]\n  B: !And [!Condition A, !Not [!Equals [!Ref Q, '']]]\n  O: !Equals [!Ref R, '']\n\
+             Resources:\n  X: {Type: T, Condition: B, Properties: {V: !If [A, 1, 2], Condition: {StringEquals: {k: v}}}}\n\
+             Outputs:\n  Y: {Condition: O, Value: !Ref S}\n",
+        )
+        .expect("yaml");
+        assert_eq!(condition_parameters(&template), ["P", "Q"]);
     }
 
     #[test]
