@@ -29,7 +29,7 @@ test: lint sdk-only-in-create unit template-lint arm64 web-unit docs e2e cdk ## 
 # of the front page and the book.
 SHELL_SCRIPTS := $(wildcard tools/*.sh) fuzz/seed.sh .ci/run
 PYTHON_DIRS := tools bench/baseline
-DOC_PAGES := README.md $(wildcard docs/*.md)
+DOC_PAGES := README.md cdk/README.md $(wildcard docs/*.md)
 
 lint: ## shellcheck on the shell scripts, ruff check and ruff format --check on the Python tools, lychee on the docs' links (offline: files and anchors), from .venv/lint; cargo fmt --check and clippy with warnings as errors
 	tools/install.sh lint
