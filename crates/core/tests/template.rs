@@ -348,13 +348,17 @@ fn each_function_gets_exactly_the_variables_it_reads() {
 }
 
 /// The variables the template sets itself (SETTINGS without a parameter), as it sets them: the
-/// per-number table, and the stack's app client only with an existing pool (with the stack's own
-/// pool the variable is not there at all, as before that mode existed).
+/// per-number table, and the stack's app client and the trust in the pool's verified numbers only
+/// with an existing pool (with the stack's own pool the variables are not there at all, as before
+/// that mode existed).
 fn set_by_template(var: &str) -> Value {
     match var {
         "SEND_LIMIT_TABLE" => serde_json::json!({"Fn::If": ["HasSendLimit", {"Ref": "SendLimitTable"}, ""]}),
         "APP_CLIENT_ID" => {
             serde_json::json!({"Fn::If": ["UsesExistingPool", {"Ref": "ExistingPoolClient"}, {"Ref": "AWS::NoValue"}]})
+        }
+        "TRUST_POOL_VERIFIED_NUMBERS" => {
+            serde_json::json!({"Fn::If": ["TrustsPoolVerifiedNumbers", "true", {"Ref": "AWS::NoValue"}]})
         }
         other => panic!("{other} has no template parameter: say here how the template sets it"),
     }
