@@ -399,7 +399,7 @@ export const PARAMETERS: readonly Parameter[] = [
     "prop": "existingPoolPreSignUp"
   },
   {
-    "allowedPattern": "^$|^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]{1,512}$",
+    "allowedPattern": "^$|^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}$",
     "decides": true,
     "default": "",
     "expected": "empty, or an IAM role ARN",
