@@ -302,6 +302,22 @@ fn condition_parameters(template: &Value) -> Vec<String> {
     parameters
 }
 
+/// `value` with every object's keys in sorted order, whichever way `serde_json` keeps maps: with
+/// its `preserve_order` feature (which another crate of the workspace turns on under
+/// `cargo test --workspace`) they keep insertion order, without it they are sorted; the file must
+/// be the same either way.
+fn sorted(value: &Json) -> Json {
+    match value {
+        Json::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Json::Object(keys.into_iter().map(|k| (k.clone(), sorted(&map[k]))).collect())
+        }
+        Json::Array(items) => Json::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
 /// The data the construct checks values against and builds the environments from.
 fn data(template: &Value, parameters: &[Parameter], decides: &[String]) -> Result<String, String> {
     let mut out = String::from(HEADER);
@@ -332,7 +348,7 @@ fn data(template: &Value, parameters: &[Parameter], decides: &[String]) -> Resul
         }
         list.push(entry);
     }
-    let pretty = |v: &Json| serde_json::to_string_pretty(v).map_err(|e| e.to_string());
+    let pretty = |v: &Json| serde_json::to_string_pretty(&sorted(v)).map_err(|e| e.to_string());
     let _ = writeln!(out, "/** Every parameter of template.yaml, in its order. */");
     let _ = writeln!(out, "export const PARAMETERS: readonly Parameter[] = {};\n", pretty(&Json::from(list))?);
 
