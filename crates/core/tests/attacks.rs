@@ -20,7 +20,7 @@ use sms_otp_core::Config;
 use sms_otp_core::challenge::ChallengeState;
 use sms_otp_core::code::CodeSource;
 use sms_otp_core::invocation::Invocation;
-use sms_otp_core::lockout::{AnswerLedger, Lock, LockoutPolicy, Record};
+use sms_otp_core::lockout::{AnswerLedger, EARLIER_FORGET_AFTER_SECONDS, Lock, LockoutPolicy, Record};
 use sms_otp_core::metrics::{Metric, Metrics};
 use sms_otp_core::phone::PhoneNumber;
 use sms_otp_core::pumping::{Area, PumpingLedger};
@@ -162,24 +162,29 @@ async fn answers_arriving_together_at_the_last_count_are_judged_once() {
     }
 }
 
-/// A count at the limit, as the earlier version could leave it when its second write failed:
-/// the right code does not reset it; it locks it, with an end.
+/// A count at the limit (this version's lock, or the earlier version's count left without its
+/// lock when its second write failed): the right code does not reset it, until the lock's end.
 #[tokio::test]
 async fn a_right_code_never_resets_a_count_at_the_limit() {
     let cfg = config(&[("MAX_FAILED_ANSWERS_PER_NUMBER", "3")]);
-    let ctx = deployment(cfg.clone(), PLENTY);
-    let number = phone(OWNER);
-    let event = create_for(OWNER);
-    let response = create(&ctx, &event, NOW, &mut Metrics::default()).await.expect("a round");
-    ctx.ledger.set(&number, Record { failures: 3, ..Record::default() });
-    let mut m = Metrics::default();
-    assert_eq!(
-        verify(&cfg, &ctx.ledger, &ctx.pumping, &event, &response, &code_of(&response), NOW, &mut m).await,
-        Ok(false)
-    );
-    assert_eq!(m.get(Metric::RefusedWhileLocked), 1);
-    let record = ctx.ledger.record(&number);
-    assert_eq!(record.locked_until, NOW + cfg.lockout.lockout_seconds, "locked, with an end");
+    let lockout = cfg.lockout.lockout_seconds;
+    let earlier_gap = Record { failures: 3, expires_at: Some(NOW + EARLIER_FORGET_AFTER_SECONDS), ..Record::default() };
+    let this_version = Record { failures: 3, last_wrong_at: Some(NOW), ..Record::default() };
+    for left in [earlier_gap, this_version] {
+        let ctx = deployment(cfg.clone(), PLENTY);
+        let number = phone(OWNER);
+        let event = create_for(OWNER);
+        let response = create(&ctx, &event, NOW, &mut Metrics::default()).await.expect("a round");
+        ctx.ledger.set(&number, left.clone());
+        for at in [NOW, NOW + 1] {
+            let mut m = Metrics::default();
+            let code = code_of(&response);
+            assert_eq!(verify(&cfg, &ctx.ledger, &ctx.pumping, &event, &response, &code, at, &mut m).await, Ok(false));
+            assert_eq!(m.get(Metric::RefusedWhileLocked), 1, "{left:?}");
+        }
+        assert_eq!(ctx.ledger.record(&number), left, "nothing changed while locked");
+        assert_eq!(ctx.ledger.standing(&number, NOW + lockout).await.expect("a record").lock, Lock::Open, "an end");
+    }
 }
 
 /// Cognito retries a verify that did not answer in time: the same wrong answer to the same round
