@@ -252,6 +252,53 @@ async fn rounds_withheld_for_any_reason_take_no_sms_slot() {
     assert_eq!(ctx.limiter.sends_on_day(&number, NOW), 0, "paused prefix: no slot taken");
 }
 
+/// A round withheld by a budget, or by the number's own SMS limit after the budgets, gives back
+/// what the steps before took. So an attacker who keeps starting sign-ins for a new number whose
+/// prefix's budget is spent (no SMS, none of the number's slots) does not drain the pool's share
+/// for new numbers, and rounds racing for a number's last SMS slot leave the pool's count at the
+/// SMS really sent.
+#[tokio::test(start_paused = true)]
+async fn withheld_rounds_give_back_the_budgets_they_took() {
+    // One prefix's budget spent; sign-in after sign-in to a number under it.
+    let cfg = config(&[("PREFIX_SMS_BUDGET", "1"), ("POOL_SMS_PER_HOUR_NEW_NUMBERS", "5")]);
+    let ctx = deployment(cfg, PLENTY);
+    let first = create(&ctx, &create_for("+18765550100"), NOW, &mut Metrics::default()).await.expect("a round");
+    assert!(delivered(&first));
+    for n in 0..20 {
+        let mut metrics = Metrics::default();
+        let response = create(&ctx, &create_for("+18765550101"), NOW + 21 * n, &mut metrics).await.expect("a round");
+        assert!(!delivered(&response));
+        assert_eq!(metrics.get(Metric::SendRefusedByPrefix), 1, "withheld for the prefix's budget");
+    }
+    assert_eq!(ctx.pumping.pool_taken(NOW), (1, 1), "the withheld rounds took nothing from the pool");
+    for (n, prefix) in ["+1212", "+1312", "+1415", "+1617"].into_iter().enumerate() {
+        let response = create(&ctx, &create_for(&format!("{prefix}5550100")), NOW + 500, &mut Metrics::default()).await;
+        assert!(delivered(&response.expect("a round")), "new number {n}: the pool's share is still there");
+    }
+    assert_eq!(ctx.pumping.pool_taken(NOW), (5, 5));
+
+    // Six rounds for one number at once (six sign-ins, so six retry-guard keys), one SMS slot left.
+    let cfg = config(&[("PREFIX_SMS_BUDGET", "50")]);
+    let slow = Duration::from_millis(1);
+    let ctx = CreateContext::with_decoy_delay(cfg.clone(), RecordingSender::new(), Duration::ZERO)
+        .with_send_limit(Slow::by(InMemoryLimiter::new(PerNumberLimits { per_hour: 1, per_day: 10 }), slow))
+        .with_lockout(Slow::by(InMemoryLockout::new(cfg.lockout), slow))
+        .with_breaker(Slow::by(InMemoryPumpingLedger::with_ceiling(cfg.breaker, cfg.pool_ceiling), slow))
+        .with_codes(CountingCodes::new());
+    let rounds = (0..6).map(|n| {
+        let mut event = create_for(OWNER);
+        event["userName"] = json!(format!("sign-in-{n}"));
+        let ctx = &ctx;
+        async move { create(ctx, &event, NOW, &mut Metrics::default()).await }
+    });
+    let delivered_rounds = join_all(rounds).await.iter().filter(|r| delivered(r.as_ref().expect("a round"))).count();
+    assert_eq!((delivered_rounds, ctx.sender.sent().len()), (1, 1), "the number's one slot");
+    assert_eq!(ctx.pumping.inner.pool_taken(NOW), (1, 1), "the pool counts the SMS sent, not the rounds");
+    let [prefix, _] = Area::of(&phone(OWNER));
+    let Area::Prefix(prefix) = prefix else { panic!("a prefix first") };
+    assert_eq!(ctx.pumping.inner.budget_taken(&prefix, NOW), 1, "and so does the prefix's budget");
+}
+
 /// Once the owner's SMS limit is used up, an attacker keeps answering the (withheld) rounds:
 /// those answers can never win and are not counted, so the number is never locked by them. They
 /// still make the same call to the store, so they take the same time as counted ones.
