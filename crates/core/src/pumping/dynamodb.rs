@@ -583,7 +583,10 @@ mod tests {
         assert_eq!(writes[0].expression_attribute_values().expect("values")[":minus_one"], n(-1));
         assert_eq!(key(&writes[1]), map(&[("phone", AttributeValue::S("pool#2".into())), ("day", n(NOW / 3_600))]));
         assert_eq!(writes[1].update_expression(), Some("ADD #all :minus_one"), "an established number's");
-        assert_eq!(key(&writes[2]), map(&[("phone", AttributeValue::S("budget:+1876".into())), ("day", n(NOW / 3_600))]));
+        assert_eq!(
+            key(&writes[2]),
+            map(&[("phone", AttributeValue::S("budget:+1876".into())), ("day", n(NOW / 3_600))])
+        );
         assert_eq!(writes[2].update_expression(), Some("ADD #sends :minus_one"));
         assert_eq!(writes[2].condition_expression(), Some("#sends > :zero"));
 
