@@ -31,7 +31,7 @@ SHELL_SCRIPTS := $(wildcard tools/*.sh) fuzz/seed.sh .ci/run
 PYTHON_DIRS := tools bench/baseline
 DOC_PAGES := README.md cdk/README.md $(wildcard docs/*.md)
 
-lint: ## shellcheck on the shell scripts, ruff check and ruff format --check on the Python tools, lychee on the docs' links (offline: files and anchors), from .venv/lint; cargo fmt --check and clippy with warnings as errors
+lint: ## shellcheck on the shell scripts, ruff check and ruff format --check on the Python tools, lychee on the docs' links (offline: files and anchors), from .venv/lint; cargo fmt --check and clippy with warnings as errors, for the workspace and for the fuzz targets (their own workspace, so they are built nowhere else)
 	tools/install.sh lint
 	.venv/lint/bin/shellcheck -x $(SHELL_SCRIPTS)
 	.venv/lint/bin/ruff check $(PYTHON_DIRS)
@@ -39,6 +39,8 @@ lint: ## shellcheck on the shell scripts, ruff check and ruff format --check on 
 	.venv/lint/bin/lychee --offline --include-fragments --no-progress $(DOC_PAGES)
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+	cargo clippy --manifest-path fuzz/Cargo.toml --target-dir target/fuzz --all-targets -- -D warnings
 
 unit: ## Unit tests, the handler tests over events/, property tests, the generated docs against the code, the Python tools' tests
 	cargo test --workspace

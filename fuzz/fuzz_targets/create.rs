@@ -62,7 +62,9 @@ fn context<L: SendLimiter, A: AnswerLedger>(
     if sms_fails {
         sender.fail_with(SendError::Refused { code: "Throttling".into() });
     }
-    CreateContext::with_decoy_delay(config.clone(), sender, Duration::ZERO).with_send_limit(limiter).with_lockout(ledger)
+    CreateContext::with_decoy_delay(config.clone(), sender, Duration::ZERO)
+        .with_send_limit(limiter)
+        .with_lockout(ledger)
 }
 
 /// Runs create on `event`; when it makes a round, checks it. `may_send`: whether the context
@@ -93,7 +95,9 @@ fn check<A: AnswerLedger>(
     let user_name = user_name.as_str().unwrap_or("u");
     let answer = |answer: String| {
         from_json(answer_to(user_name, request, response, &answer))
-            .and_then(|e| block_on(verify::handle(e, config, ledger, &NoBreaker, &Invocation::at(NOW), &mut Metrics::default())))
+            .and_then(|e| {
+                block_on(verify::handle(e, config, ledger, &NoBreaker, &Invocation::at(NOW), &mut Metrics::default()))
+            })
             .map(|out| out.response.answer_correct)
     };
     assert!(!answer(wrong_code(code)).unwrap_or(false), "verify took a wrong answer to {request}");

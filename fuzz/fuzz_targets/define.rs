@@ -4,8 +4,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use sms_otp_core::metrics::Metrics;
-use sms_otp_core::triggers::{define, from_json};
 use sms_otp_core::testkit::oracles::define_may_issue_tokens;
+use sms_otp_core::triggers::{define, from_json};
 use sms_otp_fuzz::{configs, event};
 
 fuzz_target!(|data: &[u8]| {

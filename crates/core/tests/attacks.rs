@@ -20,7 +20,7 @@ use sms_otp_core::Config;
 use sms_otp_core::challenge::ChallengeState;
 use sms_otp_core::code::CodeSource;
 use sms_otp_core::invocation::Invocation;
-use sms_otp_core::lockout::{AnswerLedger, Lock, LockoutPolicy, Record};
+use sms_otp_core::lockout::{AnswerLedger, EARLIER_FORGET_AFTER_SECONDS, Lock, LockoutPolicy, Record};
 use sms_otp_core::metrics::{Metric, Metrics};
 use sms_otp_core::phone::PhoneNumber;
 use sms_otp_core::pumping::{Area, PumpingLedger};
@@ -162,24 +162,29 @@ async fn answers_arriving_together_at_the_last_count_are_judged_once() {
     }
 }
 
-/// A count at the limit, as the earlier version could leave it when its second write failed:
-/// the right code does not reset it; it locks it, with an end.
+/// A count at the limit (this version's lock, or the earlier version's count left without its
+/// lock when its second write failed): the right code does not reset it, until the lock's end.
 #[tokio::test]
 async fn a_right_code_never_resets_a_count_at_the_limit() {
     let cfg = config(&[("MAX_FAILED_ANSWERS_PER_NUMBER", "3")]);
-    let ctx = deployment(cfg.clone(), PLENTY);
-    let number = phone(OWNER);
-    let event = create_for(OWNER);
-    let response = create(&ctx, &event, NOW, &mut Metrics::default()).await.expect("a round");
-    ctx.ledger.set(&number, Record { failures: 3, ..Record::default() });
-    let mut m = Metrics::default();
-    assert_eq!(
-        verify(&cfg, &ctx.ledger, &ctx.pumping, &event, &response, &code_of(&response), NOW, &mut m).await,
-        Ok(false)
-    );
-    assert_eq!(m.get(Metric::RefusedWhileLocked), 1);
-    let record = ctx.ledger.record(&number);
-    assert_eq!(record.locked_until, NOW + cfg.lockout.lockout_seconds, "locked, with an end");
+    let lockout = cfg.lockout.lockout_seconds;
+    let earlier_gap = Record { failures: 3, expires_at: Some(NOW + EARLIER_FORGET_AFTER_SECONDS), ..Record::default() };
+    let this_version = Record { failures: 3, last_wrong_at: Some(NOW), ..Record::default() };
+    for left in [earlier_gap, this_version] {
+        let ctx = deployment(cfg.clone(), PLENTY);
+        let number = phone(OWNER);
+        let event = create_for(OWNER);
+        let response = create(&ctx, &event, NOW, &mut Metrics::default()).await.expect("a round");
+        ctx.ledger.set(&number, left.clone());
+        for at in [NOW, NOW + 1] {
+            let mut m = Metrics::default();
+            let code = code_of(&response);
+            assert_eq!(verify(&cfg, &ctx.ledger, &ctx.pumping, &event, &response, &code, at, &mut m).await, Ok(false));
+            assert_eq!(m.get(Metric::RefusedWhileLocked), 1, "{left:?}");
+        }
+        assert_eq!(ctx.ledger.record(&number), left, "nothing changed while locked");
+        assert_eq!(ctx.ledger.standing(&number, NOW + lockout).await.expect("a record").lock, Lock::Open, "an end");
+    }
 }
 
 /// Cognito retries a verify that did not answer in time: the same wrong answer to the same round
@@ -245,6 +250,53 @@ async fn rounds_withheld_for_any_reason_take_no_sms_slot() {
     let response = create(&ctx, &create_for(OWNER), NOW, &mut Metrics::default()).await.expect("a round");
     assert!(!delivered(&response));
     assert_eq!(ctx.limiter.sends_on_day(&number, NOW), 0, "paused prefix: no slot taken");
+}
+
+/// A round withheld by a budget, or by the number's own SMS limit after the budgets, gives back
+/// what the steps before took. So an attacker who keeps starting sign-ins for a new number whose
+/// prefix's budget is spent (no SMS, none of the number's slots) does not drain the pool's share
+/// for new numbers, and rounds racing for a number's last SMS slot leave the pool's count at the
+/// SMS really sent.
+#[tokio::test(start_paused = true)]
+async fn withheld_rounds_give_back_the_budgets_they_took() {
+    // One prefix's budget spent; sign-in after sign-in to a number under it.
+    let cfg = config(&[("PREFIX_SMS_BUDGET", "1"), ("POOL_SMS_PER_HOUR_NEW_NUMBERS", "5")]);
+    let ctx = deployment(cfg, PLENTY);
+    let first = create(&ctx, &create_for("+18765550100"), NOW, &mut Metrics::default()).await.expect("a round");
+    assert!(delivered(&first));
+    for n in 0..20 {
+        let mut metrics = Metrics::default();
+        let response = create(&ctx, &create_for("+18765550101"), NOW + 21 * n, &mut metrics).await.expect("a round");
+        assert!(!delivered(&response));
+        assert_eq!(metrics.get(Metric::SendRefusedByPrefix), 1, "withheld for the prefix's budget");
+    }
+    assert_eq!(ctx.pumping.pool_taken(NOW), (1, 1), "the withheld rounds took nothing from the pool");
+    for (n, prefix) in ["+1212", "+1312", "+1415", "+1617"].into_iter().enumerate() {
+        let response = create(&ctx, &create_for(&format!("{prefix}5550100")), NOW + 500, &mut Metrics::default()).await;
+        assert!(delivered(&response.expect("a round")), "new number {n}: the pool's share is still there");
+    }
+    assert_eq!(ctx.pumping.pool_taken(NOW), (5, 5));
+
+    // Six rounds for one number at once (six sign-ins, so six retry-guard keys), one SMS slot left.
+    let cfg = config(&[("PREFIX_SMS_BUDGET", "50")]);
+    let slow = Duration::from_millis(1);
+    let ctx = CreateContext::with_decoy_delay(cfg.clone(), RecordingSender::new(), Duration::ZERO)
+        .with_send_limit(Slow::by(InMemoryLimiter::new(PerNumberLimits { per_hour: 1, per_day: 10 }), slow))
+        .with_lockout(Slow::by(InMemoryLockout::new(cfg.lockout), slow))
+        .with_breaker(Slow::by(InMemoryPumpingLedger::with_ceiling(cfg.breaker, cfg.pool_ceiling), slow))
+        .with_codes(CountingCodes::new());
+    let rounds = (0..6).map(|n| {
+        let mut event = create_for(OWNER);
+        event["userName"] = json!(format!("sign-in-{n}"));
+        let ctx = &ctx;
+        async move { create(ctx, &event, NOW, &mut Metrics::default()).await }
+    });
+    let delivered_rounds = join_all(rounds).await.iter().filter(|r| delivered(r.as_ref().expect("a round"))).count();
+    assert_eq!((delivered_rounds, ctx.sender.sent().len()), (1, 1), "the number's one slot");
+    assert_eq!(ctx.pumping.inner.pool_taken(NOW), (1, 1), "the pool counts the SMS sent, not the rounds");
+    let [prefix, _] = Area::of(&phone(OWNER));
+    let Area::Prefix(prefix) = prefix else { panic!("a prefix first") };
+    assert_eq!(ctx.pumping.inner.budget_taken(&prefix, NOW), 1, "and so does the prefix's budget");
 }
 
 /// Once the owner's SMS limit is used up, an attacker keeps answering the (withheld) rounds:

@@ -2,35 +2,38 @@
 //! number, under sort key `day = 0` (1970-01-01 is never a send day, so it cannot meet an SMS
 //! count item).
 //!
-//! Item ([`Record`]): `phone`, `day` = 0, `failures` (wrong answers in a row), `lockedUntil` (Unix
-//! seconds; absent or past: not locked), `answers` (a string set of the [`AnswerId`]s counted
+//! Item ([`Record`]): `phone`, `day` = 0, `failures` (wrong answers in a row), `lastWrongAt` (the
+//! last counted wrong answer, Unix seconds), `answers` (a string set of the [`AnswerId`]s counted
 //! since the last reset), `establishedAt` (the first correct answer) and `expiresAt` (the table's
-//! TTL attribute, [`FORGET_AFTER_SECONDS`] after the last answer). Every change is one
-//! conditional `UpdateItem`, so concurrent sign-ins never lose a count, count one answer twice,
-//! or pass a lock:
+//! TTL attribute, [`FORGET_AFTER_SECONDS`] after the last answer); `lockedUntil` only in items of
+//! the earlier version. A count at the limit is the lock, until `lastWrongAt` plus
+//! `LOCKOUT_SECONDS`. Every answer is one conditional `UpdateItem`, so concurrent sign-ins never
+//! lose a count, count one answer twice, or pass a lock:
 //!
-//! - a wrong answer below the limit: `ADD failures 1, answers {id}` if not locked, the count is
-//!   below the last one allowed, and the id is new;
-//! - the wrong answer that reaches the limit: `SET failures = 0, lockedUntil, answers = {id}` if
-//!   not locked, the count is at the last one allowed, and the id is new. That is the lock: no
-//!   write ever leaves a count at the limit without it;
-//! - a correct answer: `SET failures = 0, establishedAt = if_not_exists(..) REMOVE answers` if not
-//!   locked and the count is below the limit;
+//! - a wrong answer: `ADD failures 1, answers {id} SET lastWrongAt` if the count is below the
+//!   limit, no earlier-version lock runs, and the id is new. The answer that reaches the limit is
+//!   this same write: from then on the number is locked, with its end in the item;
+//! - a wrong answer after a lock ended: `SET failures = 1, answers = {id}, lastWrongAt` if the
+//!   count is at the limit and its lock has ended (a new count);
+//! - a correct answer: `SET failures = 0, establishedAt = if_not_exists(..) REMOVE answers` if the
+//!   count is below the limit or its lock has ended, and no earlier-version lock runs;
 //! - create's read before a send: a strongly consistent `GetItem`.
 //!
-//! A write refused for its condition returns the item as it was
-//! (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), which tells a repeated answer, a lock and a
-//! count at the limit apart without another call. Items written by the earlier version (`failures`
-//! and `lockedUntil` only, the count zeroed by the lock) read the same way.
+//! So of answers arriving together at the last count allowed, the first write to land decides:
+//! a wrong answer locks and every answer after it is refused; a right one resets and the others
+//! count from zero. A write refused for its condition returns the item as it was
+//! (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), which tells a repeated answer, a lock and an
+//! ended lock apart without another call.
 //!
-//! An operator lifts a lock by removing `lockedUntil` (or deleting the item, which also forgets
-//! that the number is established).
+//! An operator lifts a lock by setting `failures` to 0 and removing `lockedUntil` (or by deleting
+//! the item, which also forgets that the number is established).
 
 use aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use super::{
-    AnswerId, AnswerLedger, CorrectAnswer, FORGET_AFTER_SECONDS, LockoutPolicy, Record, Standing, WrongAnswer,
+    AnswerId, AnswerLedger, CorrectAnswer, EARLIER_FORGET_AFTER_SECONDS, FORGET_AFTER_SECONDS, LockoutPolicy, Record,
+    Standing, WrongAnswer,
 };
 use crate::aws::{self, Conditional, Item};
 use crate::phone::PhoneNumber;
@@ -40,10 +43,18 @@ use crate::send_limit::dynamodb::Table;
 /// The sort key of a number's answer record.
 pub const ANSWERS_DAY: u64 = 0;
 
-const NOT_LOCKED: &str = "(attribute_not_exists(#locked) OR #locked <= :now)";
+/// No lock of the earlier version runs.
+const NO_EARLIER_LOCK: &str = "(attribute_not_exists(#locked) OR #locked <= :now)";
+/// The count is below the limit.
+const BELOW_LIMIT: &str = "(attribute_not_exists(#failures) OR #failures < :max)";
+/// The lock of a count at the limit has ended ([`LockoutPolicy::lock_ends`]): `LOCKOUT_SECONDS`
+/// after its last wrong answer, or for a count the earlier version left, after the last answer its
+/// TTL dates.
+const LOCK_ENDED: &str = "(#lastWrong <= :endedBefore OR (attribute_not_exists(#lastWrong) AND \
+     (attribute_not_exists(#expires) OR #expires <= :earlierEndedBefore)))";
 
-/// Times a wrong answer is tried again when a correct answer reset the count between its two
-/// conditional writes (each try is still one write that either counts or locks).
+/// Times a wrong answer is tried again when another answer changed the count between its write
+/// and the one after a lock ended (each try is still one write that either counts or locks).
 const TRIES: usize = 3;
 
 pub struct DynamoDbLockout {
@@ -62,8 +73,8 @@ impl DynamoDbLockout {
         [("phone", AttributeValue::S(partition.to_owned())), ("day", number_value(ANSWERS_DAY))]
     }
 
-    /// An `UpdateItem` of `number`'s record that returns the item as it was when its condition
-    /// fails.
+    /// An `UpdateItem` of `number`'s record at `now` that returns the item as it was when its
+    /// condition fails, with the names and values every answer's write uses.
     fn update(&self, number: &PhoneNumber, now: u64) -> UpdateItemFluentBuilder {
         let [phone, day] = Self::key_of(number.expose());
         self.table
@@ -77,7 +88,20 @@ impl DynamoDbLockout {
             .expression_attribute_names("#failures", "failures")
             .expression_attribute_names("#expires", "expiresAt")
             .expression_attribute_values(":now", number_value(now))
+            .expression_attribute_values(":max", number_value(self.policy.max_failed_answers))
             .expression_attribute_values(":expires", number_value(now.saturating_add(FORGET_AFTER_SECONDS)))
+    }
+
+    /// The names and values of [`LOCK_ENDED`] at `now`.
+    fn lock_ended(&self, request: UpdateItemFluentBuilder, now: u64) -> UpdateItemFluentBuilder {
+        let lockout = self.policy.lockout_seconds;
+        request
+            .expression_attribute_names("#lastWrong", "lastWrongAt")
+            .expression_attribute_values(":endedBefore", number_value(now.saturating_sub(lockout)))
+            .expression_attribute_values(
+                ":earlierEndedBefore",
+                number_value(now.saturating_add(EARLIER_FORGET_AFTER_SECONDS).saturating_sub(lockout)),
+            )
     }
 
     /// The record, read strongly consistently (`key`: a number, or what a client typed).
@@ -91,9 +115,11 @@ impl DynamoDbLockout {
             .key(phone.0, phone.1)
             .key(day.0, day.1)
             .consistent_read(true)
-            .projection_expression("#failures, #locked, #answers, #established")
+            .projection_expression("#failures, #lastWrong, #locked, #expires, #answers, #established")
             .expression_attribute_names("#failures", "failures")
+            .expression_attribute_names("#lastWrong", "lastWrongAt")
             .expression_attribute_names("#locked", "lockedUntil")
+            .expression_attribute_names("#expires", "expiresAt")
             .expression_attribute_names("#answers", "answers")
             .expression_attribute_names("#established", "establishedAt")
             .send()
@@ -110,31 +136,43 @@ impl DynamoDbLockout {
         }
     }
 
-    /// Counts a wrong answer below the limit: `Applied` with the new count, or refused with the
-    /// record as it was.
+    /// A wrong answer's write: `restart` false, counted below the limit; true, the first of a new
+    /// count after a lock ended. `Applied` with the count it made, or refused with the record as
+    /// it was.
     async fn count(
         &self,
         number: &PhoneNumber,
         id: Option<&AnswerId>,
         now: u64,
+        restart: bool,
     ) -> Result<Conditional<u32>, LimitError> {
-        let below = "(attribute_not_exists(#failures) OR #failures < :last)";
         let mut request = self
             .update(number, now)
+            .expression_attribute_names("#lastWrong", "lastWrongAt")
             .expression_attribute_values(":one", number_value(1))
-            .expression_attribute_values(":last", number_value(self.policy.last_unlocked_count()))
             .return_values(ReturnValue::UpdatedNew);
-        request = match id {
-            Some(id) => request
-                .update_expression("ADD #failures :one, #answers :ids SET #expires = :expires")
-                .condition_expression(format!("{NOT_LOCKED} AND {below} AND NOT contains(#answers, :id)"))
-                .expression_attribute_names("#answers", "answers")
-                .expression_attribute_values(":id", AttributeValue::S(id.as_str().to_owned()))
-                .expression_attribute_values(":ids", AttributeValue::Ss(vec![id.as_str().to_owned()])),
-            None => request
-                .update_expression("ADD #failures :one SET #expires = :expires")
-                .condition_expression(format!("{NOT_LOCKED} AND {below}")),
+        let (update, names_answers) = match (restart, id.is_some()) {
+            (false, true) => ("ADD #failures :one, #answers :ids SET #lastWrong = :now, #expires = :expires", true),
+            (false, false) => ("ADD #failures :one SET #lastWrong = :now, #expires = :expires", false),
+            (true, true) => ("SET #failures = :one, #answers = :ids, #lastWrong = :now, #expires = :expires", true),
+            (true, false) => ("SET #failures = :one, #lastWrong = :now, #expires = :expires REMOVE #answers", true),
         };
+        let mut condition = if restart {
+            request = self.lock_ended(request, now);
+            format!("{NO_EARLIER_LOCK} AND #failures >= :max AND {LOCK_ENDED}")
+        } else {
+            format!("{NO_EARLIER_LOCK} AND {BELOW_LIMIT}")
+        };
+        if names_answers {
+            request = request.expression_attribute_names("#answers", "answers");
+        }
+        if let Some(id) = id {
+            condition.push_str(" AND NOT contains(#answers, :id)");
+            request = request
+                .expression_attribute_values(":id", AttributeValue::S(id.as_str().to_owned()))
+                .expression_attribute_values(":ids", AttributeValue::Ss(vec![id.as_str().to_owned()]));
+        }
+        let request = request.update_expression(update).condition_expression(condition);
         Ok(match aws::conditional(request.send().await)? {
             Conditional::Applied(output) => {
                 let failures = output
@@ -149,43 +187,21 @@ impl DynamoDbLockout {
         })
     }
 
-    /// The answer that reaches the limit: counts it and locks, in one write, if the count is at
-    /// the last one allowed (or past it) and nothing locked the number first.
-    async fn lock(&self, number: &PhoneNumber, id: Option<&AnswerId>, now: u64) -> Result<Conditional<()>, LimitError> {
-        let at_limit = "#failures >= :last";
-        let mut request = self
-            .update(number, now)
-            .expression_attribute_names("#answers", "answers")
-            .expression_attribute_values(":zero", number_value(0))
-            .expression_attribute_values(":until", number_value(self.policy.locked_until(now)))
-            .expression_attribute_values(":last", number_value(self.policy.last_unlocked_count()));
-        let set = "SET #failures = :zero, #locked = :until, #expires = :expires";
-        request = match id {
-            Some(id) => request
-                .update_expression(format!("{set}, #answers = :ids"))
-                .condition_expression(format!("{NOT_LOCKED} AND {at_limit} AND NOT contains(#answers, :id)"))
-                .expression_attribute_values(":id", AttributeValue::S(id.as_str().to_owned()))
-                .expression_attribute_values(":ids", AttributeValue::Ss(vec![id.as_str().to_owned()])),
-            None => request
-                .update_expression(format!("{set} REMOVE #answers"))
-                .condition_expression(format!("{NOT_LOCKED} AND {at_limit}")),
-        };
-        Ok(match aws::conditional(request.send().await)? {
-            Conditional::Applied(_) => Conditional::Applied(()),
-            Conditional::ConditionFailed(old) => Conditional::ConditionFailed(old),
-        })
-    }
-
     /// Why a write for `id` was refused, from the record as it was: a repeat, or a lock; `None`
-    /// when neither (the count was at, or no longer at, the limit).
+    /// when neither (the count was at the limit with its lock ended, or another answer changed it).
     fn refusal(&self, record: &Record, id: Option<&AnswerId>, now: u64) -> Option<WrongAnswer> {
         if id.is_some_and(|id| record.answers.contains(id)) {
             Some(WrongAnswer::Duplicate)
-        } else if record.locked_until > now {
+        } else if self.policy.is_locked(record, now) {
             Some(WrongAnswer::AlreadyLocked)
         } else {
             None
         }
+    }
+
+    /// What a count of `failures` means.
+    fn counted(&self, failures: u32) -> WrongAnswer {
+        if failures >= self.policy.max_failed_answers { WrongAnswer::LockedNow } else { WrongAnswer::Counted(failures) }
     }
 }
 
@@ -198,7 +214,9 @@ fn record_of(item: &Item) -> Record {
     let read = |name: &str| item.get(name).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<u64>().ok());
     Record {
         failures: read("failures").map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+        last_wrong_at: read("lastWrongAt"),
         locked_until: read("lockedUntil").unwrap_or(0),
+        expires_at: read("expiresAt"),
         answers: item
             .get("answers")
             .and_then(|v| v.as_ss().ok())
@@ -220,52 +238,40 @@ impl AnswerLedger for DynamoDbLockout {
         now: u64,
     ) -> Result<WrongAnswer, LimitError> {
         for _ in 0..TRIES {
-            let old = match self.count(number, id, now).await? {
-                Conditional::Applied(failures) => return Ok(WrongAnswer::Counted(failures)),
-                Conditional::ConditionFailed(old) => self.as_it_was(number, old).await?,
-            };
-            if let Some(refused) = self.refusal(&old, id, now) {
-                return Ok(refused);
+            for restart in [false, true] {
+                let old = match self.count(number, id, now, restart).await? {
+                    Conditional::Applied(failures) => return Ok(self.counted(failures)),
+                    Conditional::ConditionFailed(old) => self.as_it_was(number, old).await?,
+                };
+                if let Some(refused) = self.refusal(&old, id, now) {
+                    return Ok(refused);
+                }
+                // Neither a repeat nor locked: at the limit with its lock ended (start a new
+                // count), or changed by another answer since (count again).
             }
-            // At the limit: this answer locks, unless another one locked first.
-            let old = match self.lock(number, id, now).await? {
-                Conditional::Applied(()) => return Ok(WrongAnswer::LockedNow),
-                Conditional::ConditionFailed(old) => self.as_it_was(number, old).await?,
-            };
-            if let Some(refused) = self.refusal(&old, id, now) {
-                return Ok(refused);
-            }
-            // A correct answer reset the count between the two writes: count again.
         }
         Err(LimitError::Refused { code: "ContendedCount".into() })
     }
 
     async fn record_correct(&self, number: &PhoneNumber, now: u64) -> Result<CorrectAnswer, LimitError> {
         let request = self
-            .update(number, now)
+            .lock_ended(self.update(number, now), now)
             .update_expression(
                 "SET #failures = :zero, #established = if_not_exists(#established, :now), #expires = :expires \
                  REMOVE #answers",
             )
-            .condition_expression(format!("{NOT_LOCKED} AND (attribute_not_exists(#failures) OR #failures < :max)"))
+            .condition_expression(format!("{NO_EARLIER_LOCK} AND ({BELOW_LIMIT} OR {LOCK_ENDED})"))
             .expression_attribute_names("#established", "establishedAt")
             .expression_attribute_names("#answers", "answers")
             .expression_attribute_values(":zero", number_value(0))
-            .expression_attribute_values(":max", number_value(self.policy.max_failed_answers))
             .return_values(ReturnValue::AllOld);
         match aws::conditional(request.send().await)? {
             Conditional::Applied(output) => {
                 let first = output.attributes().is_none_or(|old| !old.contains_key("establishedAt"));
                 Ok(CorrectAnswer::Accepted { first })
             }
-            Conditional::ConditionFailed(old) => {
-                let old = self.as_it_was(number, old).await?;
-                if old.locked_until <= now {
-                    // A count at the limit (left by the earlier version): this answer locks it.
-                    self.lock(number, None, now).await?;
-                }
-                Ok(CorrectAnswer::Locked)
-            }
+            // Its only condition is that the number is not locked.
+            Conditional::ConditionFailed(_) => Ok(CorrectAnswer::Locked),
         }
     }
 
@@ -333,11 +339,18 @@ mod tests {
 
     #[tokio::test]
     async fn the_standing_is_one_consistent_read_of_the_record() {
+        let earlier_gap_at = |last: u64| n(last + EARLIER_FORGET_AFTER_SECONDS);
         let cases = [
+            // The earlier version's lock.
             (Some(map(&[("lockedUntil", n(NOW + 1))])), Lock::Locked, None),
             (Some(map(&[("lockedUntil", n(NOW)), ("establishedAt", n(NOW - 9))])), Lock::Open, Some(NOW - 9)),
-            // An earlier version's gap: the count at the limit, no lock.
-            (Some(map(&[("failures", n(3))])), Lock::Locked, None),
+            // A count at the limit: locked for LOCKOUT_SECONDS after its last wrong answer.
+            (Some(map(&[("failures", n(3)), ("lastWrongAt", n(NOW - 3_599))])), Lock::Locked, None),
+            (Some(map(&[("failures", n(3)), ("lastWrongAt", n(NOW - 3_600))])), Lock::Open, None),
+            (Some(map(&[("failures", n(2)), ("lastWrongAt", n(NOW))])), Lock::Open, None),
+            // The earlier version's count left at the limit, dated by its TTL.
+            (Some(map(&[("failures", n(3)), ("expiresAt", earlier_gap_at(NOW - 3_599))])), Lock::Locked, None),
+            (Some(map(&[("failures", n(3)), ("expiresAt", earlier_gap_at(NOW - 3_600))])), Lock::Open, None),
             (None, Lock::Open, None),
         ];
         for (stored, lock, established_at) in cases {
@@ -355,8 +368,27 @@ mod tests {
         }
     }
 
+    /// DynamoDB refuses a request whose names or values its expressions do not all use.
+    fn uses_all_it_names(update: &UpdateItemInput) {
+        let text =
+            format!("{} {}", update.update_expression().unwrap_or(""), update.condition_expression().unwrap_or(""));
+        let names = update.expression_attribute_names().into_iter().flat_map(|m| m.keys());
+        let values = update.expression_attribute_values().into_iter().flat_map(|m| m.keys());
+        for key in names.chain(values) {
+            let used = text
+                .match_indices(key.as_str())
+                .any(|(at, _)| !text[at + key.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'));
+            assert!(used, "{key} is not used by {text}");
+        }
+    }
+
+    const NO_EARLIER_LOCK_AND_BELOW: &str =
+        "(attribute_not_exists(#locked) OR #locked <= :now) AND (attribute_not_exists(#failures) OR #failures < :max)";
+    const ENDED: &str = "(#lastWrong <= :endedBefore OR (attribute_not_exists(#lastWrong) AND \
+         (attribute_not_exists(#expires) OR #expires <= :earlierEndedBefore)))";
+
     #[tokio::test]
-    async fn a_wrong_answer_below_the_limit_is_one_write_that_counts_it_and_remembers_it() {
+    async fn a_wrong_answer_is_one_write_that_counts_it_remembers_it_and_dates_it() {
         let (seen, record) = recorder::<UpdateItemInput>();
         let rule = mock!(aws_sdk_dynamodb::Client::update_item)
             .match_requests(record)
@@ -364,16 +396,19 @@ mod tests {
         assert_eq!(ledger(&[&rule]).record_wrong(&number(), Some(&id()), NOW).await, Ok(WrongAnswer::Counted(2)));
 
         let update = only(&seen, "UpdateItem");
+        uses_all_it_names(&update);
         assert_eq!(update.key(), Some(&the_key()));
-        assert_eq!(update.update_expression(), Some("ADD #failures :one, #answers :ids SET #expires = :expires"));
+        assert_eq!(
+            update.update_expression(),
+            Some("ADD #failures :one, #answers :ids SET #lastWrong = :now, #expires = :expires")
+        );
         assert_eq!(
             update.condition_expression(),
-            Some(
-                "(attribute_not_exists(#locked) OR #locked <= :now) AND (attribute_not_exists(#failures) OR #failures < :last) AND NOT contains(#answers, :id)"
-            )
+            Some(format!("{NO_EARLIER_LOCK_AND_BELOW} AND NOT contains(#answers, :id)").as_str())
         );
         let values = update.expression_attribute_values().expect("values");
-        assert_eq!(values[":last"], n(2), "the count may only reach the limit in the write that locks");
+        assert_eq!(values[":max"], n(3));
+        assert_eq!(values[":now"], n(NOW), "when: the lock, if this answer reaches the limit, runs from it");
         assert_eq!(values[":id"], AttributeValue::S(id().as_str().to_owned()));
         assert_eq!(values[":expires"], n(NOW + FORGET_AFTER_SECONDS));
         assert_eq!(update.return_values(), Some(&ReturnValue::UpdatedNew));
@@ -384,43 +419,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_answer_that_reaches_the_limit_counts_and_locks_in_one_write() {
-        let (seen, record) = recorder::<UpdateItemInput>();
-        let lock = mock!(aws_sdk_dynamodb::Client::update_item)
-            .match_requests(record)
-            .then_output(|| UpdateItemOutput::builder().build());
-        let at_limit = refused(map(&[("failures", n(2))]));
-        let result = ledger(&[&at_limit, &lock]).record_wrong(&number(), Some(&id()), NOW).await;
+    async fn the_answer_that_reaches_the_limit_is_the_lock_in_the_one_write_that_counts_it() {
+        let rule = counted(3);
+        let result = ledger(&[&rule]).record_wrong(&number(), Some(&id()), NOW).await;
         assert_eq!(result, Ok(WrongAnswer::LockedNow));
-
-        let update = taken(&seen).pop().expect("the lock");
-        assert_eq!(update.key(), Some(&the_key()));
-        assert_eq!(
-            update.update_expression(),
-            Some("SET #failures = :zero, #locked = :until, #expires = :expires, #answers = :ids")
-        );
-        // Only from the last count allowed, only if nothing locked first, only once per answer.
-        assert_eq!(
-            update.condition_expression(),
-            Some(
-                "(attribute_not_exists(#locked) OR #locked <= :now) AND #failures >= :last AND NOT contains(#answers, :id)"
-            )
-        );
-        let values = update.expression_attribute_values().expect("values");
-        assert_eq!((values[":until"].clone(), values[":last"].clone()), (n(NOW + 3_600), n(2)));
+        assert_eq!(rule.num_calls(), 1, "no second write: nothing can come between counting and locking");
     }
 
     #[tokio::test]
-    async fn of_answers_racing_at_the_limit_one_locks_and_the_others_find_it_locked() {
-        // This answer's count is refused at the limit; another answer's lock lands first, so its
-        // own lock write is refused with the lock in place.
-        let at_limit = refused(map(&[("failures", n(2))]));
-        let locked_by_another = refused(map(&[("failures", n(0)), ("lockedUntil", n(NOW + 3_600))]));
-        let result = ledger(&[&at_limit, &locked_by_another]).record_wrong(&number(), Some(&id()), NOW).await;
-        assert_eq!(result, Ok(WrongAnswer::AlreadyLocked));
-        // Locked before it came: refused at the first write.
-        let locked = refused(map(&[("lockedUntil", n(NOW + 10))]));
+    async fn answers_after_the_one_that_locked_are_refused_by_their_own_write() {
+        // Answers racing at the last count: another answer's write landed first.
+        let locked = refused(map(&[("failures", n(3)), ("lastWrongAt", n(NOW - 1))]));
         assert_eq!(ledger(&[&locked]).record_wrong(&number(), Some(&id()), NOW).await, Ok(WrongAnswer::AlreadyLocked));
+        assert_eq!(locked.num_calls(), 1);
+        // Locked by the earlier version.
+        let earlier = refused(map(&[("lockedUntil", n(NOW + 10))]));
+        assert_eq!(ledger(&[&earlier]).record_wrong(&number(), Some(&id()), NOW).await, Ok(WrongAnswer::AlreadyLocked));
     }
 
     #[tokio::test]
@@ -432,34 +446,64 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_correct_answer_between_the_two_writes_sends_the_wrong_one_back_to_counting() {
-        let at_limit = refused(map(&[("failures", n(2))]));
-        let reset_first = refused(map(&[("failures", n(0)), ("establishedAt", n(NOW - 1))]));
-        let result = ledger(&[&at_limit, &reset_first, &counted(1)]).record_wrong(&number(), Some(&id()), NOW).await;
+    async fn after_a_lock_ends_the_next_wrong_answer_starts_a_new_count_in_one_write() {
+        let (seen, record) = recorder::<UpdateItemInput>();
+        let ended = refused(map(&[("failures", n(3)), ("lastWrongAt", n(NOW - 3_600))]));
+        let restart = mock!(aws_sdk_dynamodb::Client::update_item)
+            .match_requests(record)
+            .then_output(|| UpdateItemOutput::builder().attributes("failures", n(1)).build());
+        let result = ledger(&[&ended, &restart]).record_wrong(&number(), Some(&id()), NOW).await;
         assert_eq!(result, Ok(WrongAnswer::Counted(1)));
+        let update = taken(&seen).pop().expect("the new count");
+        uses_all_it_names(&update);
+        assert_eq!(
+            update.update_expression(),
+            Some("SET #failures = :one, #answers = :ids, #lastWrong = :now, #expires = :expires")
+        );
+        assert_eq!(
+            update.condition_expression(),
+            Some(
+                format!(
+                    "(attribute_not_exists(#locked) OR #locked <= :now) AND #failures >= :max AND {ENDED} AND NOT contains(#answers, :id)"
+                )
+                .as_str()
+            )
+        );
+        let values = update.expression_attribute_values().expect("values");
+        assert_eq!(values[":endedBefore"], n(NOW - 3_600));
+        assert_eq!(values[":earlierEndedBefore"], n(NOW + EARLIER_FORGET_AFTER_SECONDS - 3_600));
     }
 
     #[tokio::test]
-    async fn a_failed_lock_write_leaves_the_count_below_the_limit_and_fails_closed() {
-        let at_limit = refused(map(&[("failures", n(2))]));
+    async fn when_another_answer_started_the_new_count_first_this_one_is_counted_after_it() {
+        let ended = refused(map(&[("failures", n(3)), ("lastWrongAt", n(NOW - 3_600))]));
+        let restarted_by_another = refused(map(&[("failures", n(1)), ("lastWrongAt", n(NOW))]));
+        let result =
+            ledger(&[&ended, &restarted_by_another, &counted(2)]).record_wrong(&number(), Some(&id()), NOW).await;
+        assert_eq!(result, Ok(WrongAnswer::Counted(2)));
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_changes_nothing_and_fails_closed() {
         let throttled = mock!(aws_sdk_dynamodb::Client::update_item)
             .sequence()
             .http_status(400, mocked::dynamodb_error("ValidationException"))
             .build();
-        let result = ledger(&[&at_limit, &throttled]).record_wrong(&number(), Some(&id()), NOW).await;
+        let result = ledger(&[&throttled]).record_wrong(&number(), Some(&id()), NOW).await;
         assert_eq!(result, Err(LimitError::Refused { code: "ValidationException".into() }));
-        // Neither write could have left the count at the limit without the lock: the first one
-        // counts only below the last count allowed, the second counts and locks together.
+        // One write or none: a count at the limit is never without its lock.
+        assert_eq!(throttled.num_calls(), 1);
     }
 
     #[tokio::test]
-    async fn a_correct_answer_resets_and_establishes_in_one_write_unless_locked_or_at_the_limit() {
+    async fn a_correct_answer_resets_and_establishes_in_one_write_unless_locked() {
         let (seen, record) = recorder::<UpdateItemInput>();
         let rule = mock!(aws_sdk_dynamodb::Client::update_item)
             .match_requests(record)
             .then_output(|| UpdateItemOutput::builder().attributes("failures", n(1)).build());
         assert_eq!(ledger(&[&rule]).record_correct(&number(), NOW).await, Ok(CorrectAnswer::Accepted { first: true }));
         let update = only(&seen, "UpdateItem");
+        uses_all_it_names(&update);
         assert_eq!(
             update.update_expression(),
             Some(
@@ -469,7 +513,10 @@ mod tests {
         assert_eq!(
             update.condition_expression(),
             Some(
-                "(attribute_not_exists(#locked) OR #locked <= :now) AND (attribute_not_exists(#failures) OR #failures < :max)"
+                format!(
+                    "(attribute_not_exists(#locked) OR #locked <= :now) AND ((attribute_not_exists(#failures) OR #failures < :max) OR {ENDED})"
+                )
+                .as_str()
             )
         );
         assert_eq!(update.expression_attribute_values().expect("values")[":max"], n(3));
@@ -482,26 +529,12 @@ mod tests {
             Ok(CorrectAnswer::Accepted { first: false })
         );
 
-        // Locked (this version's lock or the earlier version's `lockedUntil`): refused, unchanged.
-        let locked = refused(map(&[("failures", n(0)), ("lockedUntil", n(NOW + 5))]));
-        assert_eq!(ledger(&[&locked]).record_correct(&number(), NOW).await, Ok(CorrectAnswer::Locked));
-        assert_eq!(locked.num_calls(), 1);
-    }
-
-    #[tokio::test]
-    async fn a_correct_answer_at_a_count_left_at_the_limit_is_refused_and_locks_it() {
-        let (seen, record) = recorder::<UpdateItemInput>();
-        let lock = mock!(aws_sdk_dynamodb::Client::update_item)
-            .match_requests(record)
-            .then_output(|| UpdateItemOutput::builder().build());
-        let at_limit = refused(map(&[("failures", n(3))]));
-        assert_eq!(ledger(&[&at_limit, &lock]).record_correct(&number(), NOW).await, Ok(CorrectAnswer::Locked));
-        let update = taken(&seen).pop().expect("the lock");
-        assert_eq!(
-            update.update_expression(),
-            Some("SET #failures = :zero, #locked = :until, #expires = :expires REMOVE #answers")
-        );
-        assert_eq!(update.expression_attribute_values().expect("values")[":until"], n(NOW + 3_600));
+        // Locked (a count at the limit, or the earlier version's `lockedUntil`): refused, unchanged.
+        for old in [map(&[("failures", n(3)), ("lastWrongAt", n(NOW))]), map(&[("lockedUntil", n(NOW + 5))])] {
+            let locked = refused(old);
+            assert_eq!(ledger(&[&locked]).record_correct(&number(), NOW).await, Ok(CorrectAnswer::Locked));
+            assert_eq!(locked.num_calls(), 1, "no other write");
+        }
     }
 
     #[tokio::test]
@@ -524,8 +557,11 @@ mod tests {
             .then_output(|| UpdateItemOutput::builder().attributes("failures", n(1)).build());
         assert_eq!(ledger(&[&rule]).record_wrong(&number(), None, NOW).await, Ok(WrongAnswer::Counted(1)));
         let update = only(&seen, "UpdateItem");
-        assert_eq!(update.update_expression(), Some("ADD #failures :one SET #expires = :expires"));
+        uses_all_it_names(&update);
+        assert_eq!(update.update_expression(), Some("ADD #failures :one SET #lastWrong = :now, #expires = :expires"));
         assert!(!update.condition_expression().unwrap_or_default().contains("#answers"));
+        // DynamoDB refuses a request that names an attribute its expressions do not use.
+        assert!(!update.expression_attribute_names().expect("names").contains_key("#answers"));
     }
 
     #[tokio::test]

@@ -3,14 +3,16 @@
 //!
 //! One sign-in allows `MAX_ATTEMPTS` wrong answers ([`crate::challenge::Limits`]), but an
 //! attacker can always start another sign-in. So every wrong answer for a number is also counted
-//! here, across all of its sign-ins. The answer that makes `MAX_FAILED_ANSWERS_PER_NUMBER` in a
-//! row *is* the lock: one conditional write counts it and locks the number for `LOCKOUT_SECONDS`
-//! (and starts the count again), so no answer is ever judged between counting and locking, and a
-//! failed or slow write leaves the number either unchanged or locked, never at the limit
-//! unlocked. While it is locked, verify accepts no answer for it (not even the right code of a
-//! round sent before the lock) and create sends it no SMS (its rounds look like any other, take no
-//! SMS slot and are never winnable). A correct answer, outside a lock, resets the count, so a user
-//! who gets the code right is never locked out by their own typos.
+//! here, across all of its sign-ins. A count of `MAX_FAILED_ANSWERS_PER_NUMBER` in a row *is* the
+//! lock: it lasts `LOCKOUT_SECONDS` from the wrong answer that reached it (each counted answer
+//! records its time in the same write), so the answer that reaches the limit locks the number in
+//! the one write that counts it. No answer is ever judged between counting and locking, and a
+//! failed or slow write leaves the number either unchanged or locked, never at the limit unlocked.
+//! While it is locked, verify accepts no answer for it (not even the right code of a round sent
+//! before the lock) and create sends it no SMS (its rounds look like any other, take no SMS slot
+//! and are never winnable). When the lock ends, the next wrong answer starts a new count. A
+//! correct answer, outside a lock, resets the count, so a user who gets the code right is never
+//! locked out by their own typos.
 //!
 //! Only answers to rounds whose code was *delivered* are counted: a round whose code went nowhere
 //! (an unknown user, a locked number, a limit, a pause) can never be won, so its answers are no
@@ -31,6 +33,11 @@
 //! [`dynamodb::DynamoDbLockout`] in production (one conditional write per answer),
 //! `testkit::lockout::InMemoryLockout` in tests, both following the rules of [`Record`]. A store
 //! that cannot be asked fails the round closed.
+//!
+//! Records of the earlier version read the same way: its lock (`lockedUntil`, with the count
+//! zeroed) still locks until its end, and a count it left at the limit without a lock (its lock
+//! was a second write, which could fail) is locked from its last answer, dated by its TTL
+//! ([`EARLIER_FORGET_AFTER_SECONDS`]).
 
 #[cfg(feature = "aws")]
 pub mod dynamodb;
@@ -53,22 +60,28 @@ pub struct LockoutPolicy {
 }
 
 impl LockoutPolicy {
-    /// Wrong answers in a row that are still counted without a lock: the next one locks.
-    pub fn last_unlocked_count(&self) -> u32 {
-        self.max_failed_answers.saturating_sub(1)
+    /// When the lock of `record`'s count ends if the count is at the limit: `LOCKOUT_SECONDS`
+    /// after the wrong answer that reached it. A count the earlier version left at the limit has
+    /// no such time: its last answer is dated from its TTL, which that version set
+    /// [`EARLIER_FORGET_AFTER_SECONDS`] after each answer.
+    pub fn lock_ends(&self, record: &Record) -> u64 {
+        let last = record
+            .last_wrong_at
+            .or_else(|| record.expires_at.map(|t| t.saturating_sub(EARLIER_FORGET_AFTER_SECONDS)))
+            .unwrap_or(0);
+        last.saturating_add(self.lockout_seconds)
     }
 
-    /// When a lock set at `now` ends.
-    pub fn locked_until(&self, now: u64) -> u64 {
-        now.saturating_add(self.lockout_seconds)
+    /// Whether `record`'s number is locked at `now`: its count is at the limit and the lock has
+    /// not ended, or a lock of the earlier version runs.
+    pub fn is_locked(&self, record: &Record, now: u64) -> bool {
+        record.locked_until > now || (record.failures >= self.max_failed_answers && self.lock_ends(record) > now)
     }
 
-    /// What `record` says of its number at `now`: locked while a lock runs, or while its count
-    /// is at the limit (only a record written by an earlier version, which counted and locked in
-    /// two writes, can be left so: the next answer locks it, see [`Record::on_correct`]).
+    /// What `record` says of its number at `now`.
     pub fn standing(&self, record: &Record, now: u64) -> Standing {
-        let locked = record.locked_until > now || record.failures >= self.max_failed_answers;
-        Standing { lock: if locked { Lock::Locked } else { Lock::Open }, established_at: record.established_at }
+        let lock = if self.is_locked(record, now) { Lock::Locked } else { Lock::Open };
+        Standing { lock, established_at: record.established_at }
     }
 }
 
@@ -76,6 +89,10 @@ impl LockoutPolicy {
 /// months: an established number stays established through a year of not signing in, and a
 /// slow spray of a few guesses a month still adds up to a lock.
 pub const FORGET_AFTER_SECONDS: u64 = 400 * 86_400;
+
+/// How long the earlier version kept a count after its last answer (its TTL): how a count it left
+/// at the limit is dated ([`LockoutPolicy::lock_ends`]).
+pub const EARLIER_FORGET_AFTER_SECONDS: u64 = 30 * 86_400;
 
 /// One counted answer, told apart from every other: a digest of its round's [`Nonce`] (fresh for
 /// every round create makes) and the answer. Stored instead of the answer itself; without the
@@ -158,11 +175,17 @@ impl Standing {
 /// write; the in-memory store applies these functions under a lock.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Record {
-    /// Wrong answers in a row since the last correct answer or lock.
+    /// Wrong answers in a row since the last correct answer (or since the last lock ended); at
+    /// the limit, the number is locked until [`LockoutPolicy::lock_ends`].
     pub failures: u32,
-    /// When the current (or last) lock ends; 0: never locked.
+    /// When the last counted wrong answer came.
+    pub last_wrong_at: Option<u64>,
+    /// The earlier version's lock (`lockedUntil`): read, never written; 0: none.
     pub locked_until: u64,
-    /// The answers counted since the last correct answer or lock, so a repeat is not counted.
+    /// When the store may forget the record (its TTL): dates a count the earlier version left at
+    /// the limit.
+    pub expires_at: Option<u64>,
+    /// The answers counted since the last reset, so a repeat is not counted again.
     pub answers: BTreeSet<AnswerId>,
     /// The first correct answer.
     pub established_at: Option<u64>,
@@ -175,37 +198,36 @@ impl Record {
         if id.is_some_and(|id| self.answers.contains(id)) {
             return WrongAnswer::Duplicate;
         }
-        if self.locked_until > now {
+        if policy.is_locked(self, now) {
             return WrongAnswer::AlreadyLocked;
         }
-        if self.failures >= policy.last_unlocked_count() {
-            // The answer that reaches the limit is the lock, and the count starts again.
+        if self.failures >= policy.max_failed_answers {
+            // The lock has ended: this answer starts a new count.
             self.failures = 0;
-            self.locked_until = policy.locked_until(now);
-            self.answers = id.cloned().into_iter().collect();
-            return WrongAnswer::LockedNow;
+            self.answers.clear();
         }
         self.failures += 1;
         self.answers.extend(id.cloned());
-        WrongAnswer::Counted(self.failures)
+        self.last_wrong_at = Some(now);
+        self.expires_at = Some(now.saturating_add(FORGET_AFTER_SECONDS));
+        if self.failures >= policy.max_failed_answers {
+            WrongAnswer::LockedNow
+        } else {
+            WrongAnswer::Counted(self.failures)
+        }
     }
 
-    /// A correct answer at `now`: refused while locked, and while the count is at the limit (a
-    /// record of an earlier version), which it then locks; otherwise the reset.
+    /// A correct answer at `now`: refused while locked (a count at the limit included), otherwise
+    /// the reset.
     pub fn on_correct(&mut self, policy: &LockoutPolicy, now: u64) -> CorrectAnswer {
-        if self.locked_until > now {
-            return CorrectAnswer::Locked;
-        }
-        if self.failures >= policy.max_failed_answers {
-            self.failures = 0;
-            self.locked_until = policy.locked_until(now);
-            self.answers.clear();
+        if policy.is_locked(self, now) {
             return CorrectAnswer::Locked;
         }
         let first = self.established_at.is_none();
         self.failures = 0;
         self.answers.clear();
         self.established_at.get_or_insert(now);
+        self.expires_at = Some(now.saturating_add(FORGET_AFTER_SECONDS));
         CorrectAnswer::Accepted { first }
     }
 }
@@ -276,13 +298,35 @@ mod tests {
         let mut r = Record::default();
         assert_eq!(r.on_wrong(&POLICY, Some(&id(1)), NOW), WrongAnswer::Counted(1));
         assert_eq!(r.on_wrong(&POLICY, Some(&id(2)), NOW), WrongAnswer::Counted(2));
-        assert_eq!(r.on_wrong(&POLICY, Some(&id(3)), NOW), WrongAnswer::LockedNow);
-        assert_eq!((r.failures, r.locked_until), (0, NOW + 600), "locked, and the count starts again");
-        assert_eq!(POLICY.standing(&r, NOW + 599).lock, Lock::Locked);
-        assert_eq!(r.on_wrong(&POLICY, Some(&id(4)), NOW + 1), WrongAnswer::AlreadyLocked);
-        assert_eq!(r.on_correct(&POLICY, NOW + 599), CorrectAnswer::Locked, "not even the right code");
-        assert_eq!(POLICY.standing(&r, NOW + 600).lock, Lock::Open);
-        assert_eq!(r.on_wrong(&POLICY, Some(&id(5)), NOW + 600), WrongAnswer::Counted(1));
+        assert_eq!(r.on_wrong(&POLICY, Some(&id(3)), NOW + 10), WrongAnswer::LockedNow);
+        assert_eq!((r.failures, r.last_wrong_at), (3, Some(NOW + 10)), "the count at the limit, and when");
+        assert_eq!(POLICY.lock_ends(&r), NOW + 610);
+        assert_eq!(POLICY.standing(&r, NOW + 609).lock, Lock::Locked);
+        assert_eq!(r.on_wrong(&POLICY, Some(&id(4)), NOW + 11), WrongAnswer::AlreadyLocked);
+        assert_eq!(r.on_correct(&POLICY, NOW + 609), CorrectAnswer::Locked, "not even the right code");
+        assert_eq!(r.failures, 3, "nothing changed while locked");
+        assert_eq!(POLICY.standing(&r, NOW + 610).lock, Lock::Open);
+        assert_eq!(r.on_wrong(&POLICY, Some(&id(5)), NOW + 610), WrongAnswer::Counted(1), "a new count");
+    }
+
+    #[test]
+    fn after_a_lock_ends_a_correct_answer_resets() {
+        let mut r = Record::default();
+        for n in 1..=3 {
+            r.on_wrong(&POLICY, Some(&id(n)), NOW);
+        }
+        assert_eq!(r.on_correct(&POLICY, NOW + 600), CorrectAnswer::Accepted { first: true });
+        assert_eq!((r.failures, r.answers.len()), (0, 0));
+    }
+
+    #[test]
+    fn a_lower_limit_locks_counts_already_past_it_only_until_their_last_answer_s_lock_ends() {
+        let mut r = Record::default();
+        for n in 1..=4 {
+            r.on_wrong(&LockoutPolicy { max_failed_answers: 10, ..POLICY }, Some(&id(n)), NOW);
+        }
+        assert_eq!(POLICY.standing(&r, NOW + 599).lock, Lock::Locked, "4 of a limit lowered to 3");
+        assert_eq!(POLICY.standing(&r, NOW + 600).lock, Lock::Open, "...with the end it would have had");
     }
 
     #[test]
@@ -317,18 +361,22 @@ mod tests {
     }
 
     #[test]
-    fn a_count_at_the_limit_left_by_an_earlier_version_is_locked_everywhere() {
-        // The earlier version counted and locked in two writes; a failed second write left this.
-        let mut r = Record { failures: 3, ..Record::default() };
-        assert_eq!(POLICY.standing(&r, NOW).lock, Lock::Locked, "create sends nothing");
-        assert_eq!(r.on_correct(&POLICY, NOW), CorrectAnswer::Locked, "the right code does not reset it");
-        assert_eq!((r.failures, r.locked_until), (0, NOW + 600), "...it locks it, with an end");
-        let mut r = Record { failures: 3, ..Record::default() };
-        assert_eq!(r.on_wrong(&POLICY, Some(&id(1)), NOW), WrongAnswer::LockedNow);
-        assert_eq!(r.locked_until, NOW + 600);
-        // And a lock of the earlier version (`lockedUntil`, count zeroed) is a lock.
-        let old_lock = Record { locked_until: NOW + 10, ..Record::default() };
+    fn records_of_the_earlier_version_lock_as_they_did_and_a_count_it_left_at_the_limit_is_locked_with_an_end() {
+        // Its lock: `lockedUntil`, the count zeroed.
+        let mut old_lock = Record { locked_until: NOW + 10, ..Record::default() };
         assert_eq!(POLICY.standing(&old_lock, NOW).lock, Lock::Locked);
+        assert_eq!(old_lock.on_correct(&POLICY, NOW), CorrectAnswer::Locked);
+        assert_eq!(old_lock.on_wrong(&POLICY, Some(&id(1)), NOW), WrongAnswer::AlreadyLocked);
+        assert_eq!(old_lock.on_wrong(&POLICY, Some(&id(1)), NOW + 10), WrongAnswer::Counted(1), "after its end");
+        // Its count left at the limit (a failed second write), last answered at NOW - 60: dated
+        // by its TTL, 30 days after that answer.
+        let expires_at = Some(NOW - 60 + EARLIER_FORGET_AFTER_SECONDS);
+        let mut gap = Record { failures: 3, expires_at, ..Record::default() };
+        assert_eq!(POLICY.lock_ends(&gap), NOW + 540);
+        assert_eq!(POLICY.standing(&gap, NOW).lock, Lock::Locked, "create sends nothing");
+        assert_eq!(gap.on_correct(&POLICY, NOW), CorrectAnswer::Locked, "the right code does not reset it");
+        assert_eq!(gap.on_wrong(&POLICY, Some(&id(1)), NOW), WrongAnswer::AlreadyLocked);
+        assert_eq!(gap.on_correct(&POLICY, NOW + 540), CorrectAnswer::Accepted { first: true }, "...until its end");
     }
 
     #[test]
@@ -343,8 +391,9 @@ mod tests {
     }
 
     #[test]
-    fn the_limit_counts_from_the_policy() {
-        assert_eq!(POLICY.last_unlocked_count(), 2);
-        assert_eq!(POLICY.locked_until(u64::MAX), u64::MAX);
+    fn a_lock_s_end_saturates() {
+        let r = Record { failures: 3, last_wrong_at: Some(u64::MAX - 1), ..Record::default() };
+        assert_eq!(POLICY.lock_ends(&r), u64::MAX);
+        assert_eq!(POLICY.lock_ends(&Record::default()), 600, "never answered: any lock ended long ago");
     }
 }

@@ -17,7 +17,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{Area, AreaState, BreakerPolicy, POOL_SHARDS, PoolCeiling, Prefix, PumpingLedger, WindowCounts};
+use super::{Area, AreaState, BreakerPolicy, POOL_SHARDS, PoolCeiling, PoolSlot, Prefix, PumpingLedger, WindowCounts};
 use crate::aws::{self, Conditional};
 use crate::send_limit::dynamodb::Table;
 use crate::send_limit::{LimitError, Reservation};
@@ -92,6 +92,35 @@ impl DynamoDbPumpingLedger {
             sends: sum.sends.saturating_add(read_number(item.get("sends"))),
             correct: sum.correct.saturating_add(read_number(item.get("correct"))),
         }))
+    }
+
+    /// Takes one back from each of `counters` of the item `key` (`phone`, `day`), never below
+    /// zero (a counter whose window ended, or was never written, is left alone): one conditional
+    /// `UpdateItem`.
+    async fn give_back(&self, key: (String, u64), counters: &[&str]) -> Result<(), LimitError> {
+        let mut request = self
+            .table
+            .client()
+            .update_item()
+            .table_name(self.table.name())
+            .key("phone", AttributeValue::S(key.0))
+            .key("day", number(key.1))
+            .expression_attribute_values(":minus_one", number(-1))
+            .expression_attribute_values(":zero", number(0));
+        let mut adds = Vec::new();
+        let mut conditions = Vec::new();
+        for name in counters {
+            adds.push(format!("#{name} :minus_one"));
+            conditions.push(format!("#{name} > :zero"));
+            request = request.expression_attribute_names(format!("#{name}"), *name);
+        }
+        let result = request
+            .update_expression(format!("ADD {}", adds.join(", ")))
+            .condition_expression(conditions.join(" AND "))
+            .send()
+            .await;
+        // Refused for its condition: nothing there to give back.
+        aws::conditional(result).map(drop).map_err(LimitError::from)
     }
 
     /// Takes one send of the pool's ceiling on `shard`, for a never-signed-in number unless
@@ -212,16 +241,27 @@ impl PumpingLedger for DynamoDbPumpingLedger {
         })
     }
 
-    async fn take_pool(&self, now: u64, established: bool) -> Result<Reservation, LimitError> {
+    async fn take_pool(&self, now: u64, established: bool) -> Result<Option<PoolSlot>, LimitError> {
         let first = random_shard();
-        match self.take_pool_shard(first, now, established).await? {
-            Reservation::Granted => Ok(Reservation::Granted),
-            // That shard's part is spent; another may not be yet.
-            Reservation::Refused => {
-                let other = (first + 1 + random_shard() % (POOL_SHARDS - 1)) % POOL_SHARDS;
-                self.take_pool_shard(other, now, established).await
-            }
+        if self.take_pool_shard(first, now, established).await? == Reservation::Granted {
+            return Ok(Some(PoolSlot { shard: first }));
         }
+        // That shard's part is spent; another may not be yet.
+        let other = (first + 1 + random_shard() % (POOL_SHARDS - 1)) % POOL_SHARDS;
+        Ok(match self.take_pool_shard(other, now, established).await? {
+            Reservation::Granted => Some(PoolSlot { shard: other }),
+            Reservation::Refused => None,
+        })
+    }
+
+    async fn give_back_prefix_budget(&self, prefix: &Prefix, now: u64) -> Result<(), LimitError> {
+        let key = (format!("budget:{prefix}"), self.policy.budget_window(now));
+        self.give_back(key, &["sends"]).await
+    }
+
+    async fn give_back_pool(&self, slot: PoolSlot, now: u64, established: bool) -> Result<(), LimitError> {
+        let key = (format!("pool#{}", slot.shard), PoolCeiling::hour(now));
+        self.give_back(key, if established { &["all"] } else { &["all", "new"] }).await
     }
 }
 
@@ -467,7 +507,7 @@ mod tests {
             .http_status(400, mocked::dynamodb_error("ConditionalCheckFailedException"))
             .output(|| UpdateItemOutput::builder().build())
             .build();
-        assert_eq!(ledger(&[&full]).take_pool(NOW, false).await, Ok(Reservation::Granted));
+        let slot = ledger(&[&full]).take_pool(NOW, false).await.expect("taken").expect("granted");
         let writes = taken(&seen);
         assert_eq!(writes.len(), 2, "the first shard full, another one tried");
         let shard = |u: &UpdateItemInput| match u.key().and_then(|k| k.get("phone")) {
@@ -475,6 +515,7 @@ mod tests {
             other => panic!("{other:?}"),
         };
         assert_ne!(shard(&writes[0]), shard(&writes[1]));
+        assert_eq!(shard(&writes[1]), format!("pool#{}", slot.shard), "the slot says where, to give it back");
         for update in &writes {
             assert!(shard(update).starts_with("pool#"));
             assert_eq!(update.key().and_then(|k| k.get("day")), Some(&n(NOW / 3_600)));
@@ -496,7 +537,7 @@ mod tests {
         let rule = mock!(aws_sdk_dynamodb::Client::update_item)
             .match_requests(record)
             .then_output(|| UpdateItemOutput::builder().build());
-        assert_eq!(ledger(&[&rule]).take_pool(NOW, true).await, Ok(Reservation::Granted));
+        assert!(matches!(ledger(&[&rule]).take_pool(NOW, true).await, Ok(Some(_))));
         let update = only(&seen, "UpdateItem");
         assert_eq!(update.update_expression(), Some("ADD #all :one SET #expires = :expires"));
         assert_eq!(update.condition_expression(), Some("(attribute_not_exists(#all) OR #all < :all_cap)"));
@@ -509,7 +550,51 @@ mod tests {
             .http_status(400, mocked::dynamodb_error("ConditionalCheckFailedException"))
             .times(2)
             .build();
-        assert_eq!(ledger(&[&full]).take_pool(NOW, false).await, Ok(Reservation::Refused));
+        assert_eq!(ledger(&[&full]).take_pool(NOW, false).await, Ok(None));
         assert_eq!(full.num_calls(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_budget_given_back_is_one_conditional_subtraction_that_never_goes_below_zero() {
+        let (seen, record) = recorder::<UpdateItemInput>();
+        let rule = mock!(aws_sdk_dynamodb::Client::update_item)
+            .match_requests(record)
+            .sequence()
+            .output(|| UpdateItemOutput::builder().build())
+            .times(3)
+            .build();
+        let pool = ledger(&[&rule]);
+        pool.give_back_pool(PoolSlot { shard: 7 }, NOW, false).await.expect("given back");
+        pool.give_back_pool(PoolSlot { shard: 2 }, NOW, true).await.expect("given back");
+        let budget = BreakerPolicy { budget_per_window: 50, ..POLICY };
+        let budget_ledger = DynamoDbPumpingLedger::new(
+            Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule])),
+            budget,
+            CEILING,
+        );
+        let Area::Prefix(p) = prefix() else { panic!("a prefix") };
+        budget_ledger.give_back_prefix_budget(&p, NOW).await.expect("given back");
+
+        let writes = taken(&seen);
+        let key = |u: &UpdateItemInput| u.key().cloned().expect("a key");
+        assert_eq!(key(&writes[0]), map(&[("phone", AttributeValue::S("pool#7".into())), ("day", n(NOW / 3_600))]));
+        assert_eq!(writes[0].update_expression(), Some("ADD #all :minus_one, #new :minus_one"));
+        assert_eq!(writes[0].condition_expression(), Some("#all > :zero AND #new > :zero"));
+        assert_eq!(writes[0].expression_attribute_values().expect("values")[":minus_one"], n(-1));
+        assert_eq!(key(&writes[1]), map(&[("phone", AttributeValue::S("pool#2".into())), ("day", n(NOW / 3_600))]));
+        assert_eq!(writes[1].update_expression(), Some("ADD #all :minus_one"), "an established number's");
+        assert_eq!(
+            key(&writes[2]),
+            map(&[("phone", AttributeValue::S("budget:+1876".into())), ("day", n(NOW / 3_600))])
+        );
+        assert_eq!(writes[2].update_expression(), Some("ADD #sends :minus_one"));
+        assert_eq!(writes[2].condition_expression(), Some("#sends > :zero"));
+
+        // Nothing there to give back (the window ended): refused for its condition, not an error.
+        let nothing = mock!(aws_sdk_dynamodb::Client::update_item)
+            .sequence()
+            .http_status(400, mocked::dynamodb_error("ConditionalCheckFailedException"))
+            .build();
+        assert_eq!(ledger(&[&nothing]).give_back_pool(PoolSlot { shard: 0 }, NOW, false).await, Ok(()));
     }
 }

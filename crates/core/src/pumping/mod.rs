@@ -209,6 +209,14 @@ impl PoolCeiling {
     }
 }
 
+/// One SMS taken from the pool's ceiling, and where: what [`PumpingLedger::give_back_pool`] needs
+/// when the round does not send after all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolSlot {
+    /// The counter item it was taken from (0 to [`POOL_SHARDS`] - 1).
+    pub shard: u32,
+}
+
 /// Sends and correct answers of one area over a window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WindowCounts {
@@ -259,9 +267,27 @@ pub trait PumpingLedger: Send + Sync {
     ) -> impl Future<Output = Result<Reservation, LimitError>> + Send;
 
     /// Takes one SMS of the pool's ceiling for the hour of `now` (and of the new numbers' share
-    /// unless `established`), or refuses when a figure is reached. Only called when the ceiling
-    /// is on.
-    fn take_pool(&self, now: u64, established: bool) -> impl Future<Output = Result<Reservation, LimitError>> + Send;
+    /// unless `established`); `None` when a figure is reached. Only called when the ceiling is
+    /// on.
+    fn take_pool(
+        &self,
+        now: u64,
+        established: bool,
+    ) -> impl Future<Output = Result<Option<PoolSlot>, LimitError>> + Send;
+
+    /// Gives back one SMS of the prefix's budget, taken at `now` for a round that then did not
+    /// send (a later step withheld it), so withheld rounds spend no budget.
+    fn give_back_prefix_budget(&self, prefix: &Prefix, now: u64)
+    -> impl Future<Output = Result<(), LimitError>> + Send;
+
+    /// Gives back `slot`, taken by [`PumpingLedger::take_pool`] at `now` with `established`, for
+    /// a round that then did not send.
+    fn give_back_pool(
+        &self,
+        slot: PoolSlot,
+        now: u64,
+        established: bool,
+    ) -> impl Future<Output = Result<(), LimitError>> + Send;
 }
 
 /// No counting per area and no budgets (no per-number table, or every defence off).
@@ -289,8 +315,16 @@ impl PumpingLedger for NoBreaker {
         Ok(Reservation::Granted)
     }
 
-    async fn take_pool(&self, _now: u64, _established: bool) -> Result<Reservation, LimitError> {
-        Ok(Reservation::Granted)
+    async fn take_pool(&self, _now: u64, _established: bool) -> Result<Option<PoolSlot>, LimitError> {
+        Ok(Some(PoolSlot { shard: 0 }))
+    }
+
+    async fn give_back_prefix_budget(&self, _prefix: &Prefix, _now: u64) -> Result<(), LimitError> {
+        Ok(())
+    }
+
+    async fn give_back_pool(&self, _slot: PoolSlot, _now: u64, _established: bool) -> Result<(), LimitError> {
+        Ok(())
     }
 }
 

@@ -31,8 +31,8 @@ impl InMemoryLockout {
     pub fn lock_until(&self, number: &PhoneNumber, until: u64) {
         let mut records = lock(&self.records);
         let record = records.entry(number.expose().to_owned()).or_default();
-        record.failures = 0;
-        record.locked_until = until;
+        record.failures = self.policy.max_failed_answers;
+        record.last_wrong_at = Some(until.saturating_sub(self.policy.lockout_seconds));
     }
 
     /// Marks `number` established at `at`, as if it had answered a code correctly then.

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::lock;
-use crate::pumping::{Area, AreaState, BreakerPolicy, PoolCeiling, Prefix, PumpingLedger, WindowCounts};
+use crate::pumping::{Area, AreaState, BreakerPolicy, PoolCeiling, PoolSlot, Prefix, PumpingLedger, WindowCounts};
 use crate::send_limit::{LimitError, Reservation};
 
 /// A breaker policy for tests: trips at 20 codes in an hour with under 10% answered, pauses 30
@@ -68,6 +68,11 @@ impl InMemoryPumpingLedger {
         lock(&self.pool).get(&PoolCeiling::hour(now)).copied().unwrap_or_default()
     }
 
+    /// Sends taken from `prefix`'s budget in the window of `now`.
+    pub fn budget_taken(&self, prefix: &Prefix, now: u64) -> u32 {
+        lock(&self.budgets).get(&(prefix.as_str().to_owned(), self.policy.budget_window(now))).copied().unwrap_or(0)
+    }
+
     fn check(&self) -> Result<(), LimitError> {
         lock(&self.failure).clone().map_or(Ok(()), Err)
     }
@@ -122,19 +127,39 @@ impl PumpingLedger for InMemoryPumpingLedger {
         Ok(Reservation::Granted)
     }
 
-    async fn take_pool(&self, now: u64, established: bool) -> Result<Reservation, LimitError> {
+    async fn take_pool(&self, now: u64, established: bool) -> Result<Option<PoolSlot>, LimitError> {
         self.check()?;
         let mut pool = lock(&self.pool);
         let (all, new) = pool.entry(PoolCeiling::hour(now)).or_default();
         let full = |taken: u32, figure: u32| figure > 0 && taken >= figure;
         if full(*all, self.ceiling.per_hour) || (!established && full(*new, self.ceiling.new_numbers_per_hour)) {
-            return Ok(Reservation::Refused);
+            return Ok(None);
         }
         *all += 1;
         if !established {
             *new += 1;
         }
-        Ok(Reservation::Granted)
+        Ok(Some(PoolSlot { shard: 0 }))
+    }
+
+    async fn give_back_prefix_budget(&self, prefix: &Prefix, now: u64) -> Result<(), LimitError> {
+        self.check()?;
+        let mut budgets = lock(&self.budgets);
+        if let Some(taken) = budgets.get_mut(&(prefix.as_str().to_owned(), self.policy.budget_window(now))) {
+            *taken = taken.saturating_sub(1);
+        }
+        Ok(())
+    }
+
+    async fn give_back_pool(&self, _slot: PoolSlot, now: u64, established: bool) -> Result<(), LimitError> {
+        self.check()?;
+        if let Some((all, new)) = lock(&self.pool).get_mut(&PoolCeiling::hour(now)) {
+            *all = all.saturating_sub(1);
+            if !established {
+                *new = new.saturating_sub(1);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -185,13 +210,16 @@ mod tests {
     #[tokio::test]
     async fn the_pool_ceiling_gives_never_signed_in_numbers_a_smaller_share() {
         let l = InMemoryPumpingLedger::with_ceiling(policy(), PoolCeiling { per_hour: 3, new_numbers_per_hour: 1 });
-        assert_eq!(l.take_pool(NOW, false).await, Ok(Reservation::Granted));
-        assert_eq!(l.take_pool(NOW, false).await, Ok(Reservation::Refused), "the new numbers' share");
-        assert_eq!(l.take_pool(NOW, true).await, Ok(Reservation::Granted), "established: the whole ceiling");
-        assert_eq!(l.take_pool(NOW, true).await, Ok(Reservation::Granted));
-        assert_eq!(l.take_pool(NOW, true).await, Ok(Reservation::Refused), "the ceiling binds them too");
+        let granted = |r: Result<Option<PoolSlot>, LimitError>| r.expect("asked").is_some();
+        assert!(granted(l.take_pool(NOW, false).await));
+        assert!(!granted(l.take_pool(NOW, false).await), "the new numbers' share");
+        assert!(granted(l.take_pool(NOW, true).await), "established: the whole ceiling");
+        assert!(granted(l.take_pool(NOW, true).await));
+        assert!(!granted(l.take_pool(NOW, true).await), "the ceiling binds them too");
         assert_eq!(l.pool_taken(NOW), (3, 1));
-        assert_eq!(l.take_pool(NOW + 3600, false).await, Ok(Reservation::Granted), "the next hour");
+        l.give_back_pool(PoolSlot { shard: 0 }, NOW, false).await.expect("given back");
+        assert_eq!(l.pool_taken(NOW), (2, 0), "a new number's send given back frees both");
+        assert!(granted(l.take_pool(NOW + 3600, false).await), "the next hour");
     }
 
     #[tokio::test]

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::lockout::{AnswerId, AnswerLedger, CorrectAnswer, Standing, WrongAnswer};
 use crate::phone::PhoneNumber;
-use crate::pumping::{Area, AreaState, Prefix, PumpingLedger};
+use crate::pumping::{Area, AreaState, PoolSlot, Prefix, PumpingLedger};
 use crate::send_limit::{LimitError, Reservation, RoundKey, SendLimiter};
 use crate::sms::{SendError, SmsSender};
 
@@ -117,8 +117,18 @@ impl<T: PumpingLedger> PumpingLedger for Slow<T> {
         self.inner.take_prefix_budget(prefix, now).await
     }
 
-    async fn take_pool(&self, now: u64, established: bool) -> Result<Reservation, LimitError> {
+    async fn take_pool(&self, now: u64, established: bool) -> Result<Option<PoolSlot>, LimitError> {
         self.wait().await;
         self.inner.take_pool(now, established).await
+    }
+
+    async fn give_back_prefix_budget(&self, prefix: &Prefix, now: u64) -> Result<(), LimitError> {
+        self.wait().await;
+        self.inner.give_back_prefix_budget(prefix, now).await
+    }
+
+    async fn give_back_pool(&self, slot: PoolSlot, now: u64, established: bool) -> Result<(), LimitError> {
+        self.wait().await;
+        self.inner.give_back_pool(slot, now, established).await
     }
 }

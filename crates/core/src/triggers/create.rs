@@ -5,15 +5,17 @@
 //! [`challenge::next_round`], who gets its code and why it is withheld in
 //! [`challenge::delivery`], what the client sees in [`challenge::PublicView`]. This file does the
 //! I/O around them, in steps, each only if the one before let the code through (so a withheld
-//! round takes nothing a later step would: no SMS slot, no budget), every call within the
-//! invocation's one deadline ([`Invocation`]):
+//! round takes nothing a later step would: no SMS slot, no budget; and what steps 3 and 4 took
+//! for a round that a later one withholds is given back), every call within the invocation's one
+//! deadline ([`Invocation`]):
 //!
 //! 1. at once: the retry guard ([`SendLimiter::first_call`]: a second call for the same round,
 //!    Cognito's retry, sends nothing and takes nothing), the number's record (lock, established)
 //!    and whether it has an SMS slot left;
 //! 2. for a number not established before any running pause, its prefix's and region's records;
-//! 3. the pool's ceiling and the prefix's budget, each one conditional write;
-//! 4. the number's SMS slot, one conditional write;
+//! 3. the pool's ceiling and the prefix's budget, each one conditional write (if either refuses,
+//!    the other is given back);
+//! 4. the number's SMS slot, one conditional write (if it refuses, both budgets are given back);
 //! 5. the SMS, and, for a never-signed-in number, its count per area (and a pause if the area
 //!    trips), side by side; all of it done before the answer, since Lambda freezes the process
 //!    once the handler returns.
@@ -48,7 +50,7 @@ use crate::invocation::{self, Invocation};
 use crate::lockout::{AnswerLedger, NoLockout, Standing};
 use crate::message;
 use crate::metrics::{Metric, Metrics};
-use crate::pumping::{Area, AreaState, NoBreaker, PumpingLedger, WindowCounts};
+use crate::pumping::{Area, AreaState, NoBreaker, PoolSlot, Prefix, PumpingLedger, WindowCounts};
 use crate::send_limit::{NoLimit, Reservation, RoundKey, SendLimiter};
 use crate::sms::{SendError, SmsSender};
 
@@ -345,34 +347,65 @@ async fn after_step_one<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: Pumpin
 
     // Step 3: the budgets.
     let new_number = !standing.is_established();
-    let [prefix_area, _] = &areas;
+    let budgeted_prefix = match &areas[0] {
+        Area::Prefix(prefix) if new_number && policy.budget_per_window > 0 => Some(prefix),
+        _ => None,
+    };
     let (pool, prefix_budget) = tokio::join!(
         async {
-            if ctx.config.pool_ceiling.is_on() {
-                at.store(ctx.pumping.take_pool(now, !new_number)).await
-            } else {
-                Ok(Reservation::Granted)
+            match ctx.config.pool_ceiling.is_on() {
+                true => at.store(ctx.pumping.take_pool(now, !new_number)).await.map(Budget::from),
+                false => Ok(Budget::Off),
             }
         },
         async {
-            match prefix_area {
-                Area::Prefix(prefix) if new_number && policy.budget_per_window > 0 => {
-                    at.store(ctx.pumping.take_prefix_budget(prefix, now)).await
-                }
-                _ => Ok(Reservation::Granted),
+            match budgeted_prefix {
+                Some(prefix) => at.store(ctx.pumping.take_prefix_budget(prefix, now)).await.map(|r| match r {
+                    Reservation::Granted => Budget::Taken(prefix),
+                    Reservation::Refused => Budget::Refused,
+                }),
+                None => Ok(Budget::Off),
             }
         },
     );
-    if let Some(why) = delivery::budget_refusal(pool?, prefix_budget?) {
+    // What was taken is given back if the round does not send after all (a refusal here or in
+    // step 4, or a store that failed), so a withheld round spends no budget.
+    let taken = Taken {
+        pool: pool.as_ref().ok().and_then(Budget::taken),
+        prefix: prefix_budget.as_ref().ok().and_then(Budget::taken),
+    };
+    let (pool, prefix_budget) = match (pool, prefix_budget) {
+        (Ok(pool), Ok(prefix)) => (pool, prefix),
+        (Err(error), _) | (_, Err(error)) => {
+            taken.give_back(ctx, new_number, at).await;
+            return Err(error.into());
+        }
+    };
+    if let Some(why) = delivery::budget_refusal(pool.reservation(), prefix_budget.reservation()) {
         let why = withhold(why, metrics);
         tracing::warn!(?why, "SMS withheld: {}", why.describe());
-        return Ok(Outcome::Withheld(ctx.decoy(recipient.withhold(why), why, after_step_one, at).await?));
+        let (decoy, ()) = tokio::join!(
+            ctx.decoy(recipient.withhold(why), why, after_step_one, at),
+            taken.give_back(ctx, new_number, at)
+        );
+        return Ok(Outcome::Withheld(decoy?));
     }
 
     // Step 4: the number's own slot, last.
-    if at.store(ctx.limiter.reserve(&phone, now)).await? == Reservation::Refused {
-        let why = withhold(WithheldReason::LimitReached, metrics);
-        return Ok(Outcome::Withheld(ctx.decoy(recipient.withhold(why), why, after_step_one, at).await?));
+    match at.store(ctx.limiter.reserve(&phone, now)).await {
+        Ok(Reservation::Granted) => {}
+        Ok(Reservation::Refused) => {
+            let why = withhold(WithheldReason::LimitReached, metrics);
+            let (decoy, ()) = tokio::join!(
+                ctx.decoy(recipient.withhold(why), why, after_step_one, at),
+                taken.give_back(ctx, new_number, at)
+            );
+            return Ok(Outcome::Withheld(decoy?));
+        }
+        Err(error) => {
+            taken.give_back(ctx, new_number, at).await;
+            return Err(error.into());
+        }
     }
 
     // Step 5: the SMS, and the count per area of a never-signed-in number, side by side.
@@ -401,6 +434,72 @@ async fn after_step_one<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: Pumpin
             tracing::error!(phone = %phone, %error, "SMS not sent");
             ctx.sns_trouble.note(now, &error);
             Err(error.into())
+        }
+    }
+}
+
+/// What step 3 made of one budget.
+enum Budget<T> {
+    /// Not asked: the budget is off, or not for this number.
+    Off,
+    /// One SMS taken, from here.
+    Taken(T),
+    Refused,
+}
+
+impl<T: Copy> Budget<T> {
+    fn taken(&self) -> Option<T> {
+        match self {
+            Self::Taken(at) => Some(*at),
+            Self::Off | Self::Refused => None,
+        }
+    }
+
+    fn reservation(&self) -> Reservation {
+        match self {
+            Self::Refused => Reservation::Refused,
+            Self::Off | Self::Taken(_) => Reservation::Granted,
+        }
+    }
+}
+
+impl From<Option<PoolSlot>> for Budget<PoolSlot> {
+    fn from(slot: Option<PoolSlot>) -> Self {
+        slot.map_or(Self::Refused, Self::Taken)
+    }
+}
+
+/// The budgets step 3 took for a round.
+struct Taken<'a> {
+    pool: Option<PoolSlot>,
+    prefix: Option<&'a Prefix>,
+}
+
+impl Taken<'_> {
+    /// Gives back what was taken, for a round that does not send after all. A give-back that fails
+    /// is logged: that budget is one SMS short until its window ends, never over.
+    async fn give_back<S, L, A, P: PumpingLedger, R>(
+        &self,
+        ctx: &CreateContext<S, L, A, P, R>,
+        new_number: bool,
+        at: &Invocation,
+    ) {
+        let (pool, prefix) = tokio::join!(
+            async {
+                match self.pool {
+                    Some(slot) => at.store(ctx.pumping.give_back_pool(slot, at.now, !new_number)).await,
+                    None => Ok(()),
+                }
+            },
+            async {
+                match self.prefix {
+                    Some(prefix) => at.store(ctx.pumping.give_back_prefix_budget(prefix, at.now)).await,
+                    None => Ok(()),
+                }
+            },
+        );
+        for error in [pool.err(), prefix.err()].into_iter().flatten() {
+            tracing::warn!(%error, "a budget taken for a round that did not send was not given back");
         }
     }
 }
