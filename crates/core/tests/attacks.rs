@@ -663,6 +663,30 @@ async fn with_every_dependency_at_its_slowest_the_triggers_answer_in_time() {
     assert_eq!(verdict, Ok(false));
 }
 
+/// Stores slow enough that too little time is left to send once the budgets are taken: no SMS,
+/// a clear error, and the budgets given back (a round that sends nothing spends none).
+#[tokio::test(start_paused = true)]
+async fn out_of_time_before_the_send_gives_the_budgets_back() {
+    let cfg = config(&[("PREFIX_SMS_BUDGET", "5")]);
+    // Steps 1 and 4 (the number's limit) 1.7 s each, steps 2 and 3 (the areas, the budgets)
+    // 0.15 s each: 3.7 s of the 4, too little left to send, enough to give back.
+    let (limit, pumping) = (Duration::from_millis(1_700), Duration::from_millis(150));
+    let ctx = CreateContext::with_decoy_delay(cfg.clone(), RecordingSender::new(), Duration::ZERO)
+        .with_send_limit(Slow::by(InMemoryLimiter::new(PLENTY), limit))
+        .with_lockout(Slow::by(InMemoryLockout::new(cfg.lockout), Duration::from_millis(100)))
+        .with_breaker(Slow::by(InMemoryPumpingLedger::with_ceiling(cfg.breaker, cfg.pool_ceiling), pumping))
+        .with_codes(CountingCodes::new());
+    let mut metrics = Metrics::default();
+    let error = create(&ctx, &create_for(OWNER), NOW, &mut metrics).await.expect_err("no time to send");
+    assert!(error.contains("in time"), "{error}");
+    assert!(ctx.sender.sent().is_empty());
+    assert_eq!(metrics.get(Metric::SmsFailed), 1);
+    assert_eq!(ctx.pumping.inner.pool_taken(NOW), (0, 0), "the pool's slot given back");
+    let [prefix, _] = Area::of(&phone(OWNER));
+    let Area::Prefix(prefix) = prefix else { panic!("a prefix first") };
+    assert_eq!(ctx.pumping.inner.budget_taken(&prefix, NOW), 0, "the prefix's budget given back");
+}
+
 /// One dependency that never answers, each in turn: the trigger answers with a clear error by its
 /// deadline, and nothing is left running.
 #[tokio::test(start_paused = true)]

@@ -15,6 +15,7 @@
 //!
 //! An operator lifts a pause by deleting the area's `day = 0` item.
 
+use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Area, AreaState, BreakerPolicy, POOL_SHARDS, PoolCeiling, PoolSlot, Prefix, PumpingLedger, WindowCounts};
@@ -94,9 +95,11 @@ impl DynamoDbPumpingLedger {
         }))
     }
 
-    /// Takes one back from each of `counters` of the item `key` (`phone`, `day`), never below
-    /// zero (a counter whose window ended, or was never written, is left alone): one conditional
-    /// `UpdateItem`.
+    /// Takes one back from each of `counters` of the item `key` (`phone`, `day`, the window the
+    /// send was taken in), never below zero (an item already gone is left alone): one conditional
+    /// `UpdateItem`, made once. A subtraction is not safe to repeat (a retry after a lost answer
+    /// would give back twice, and so let a budget be overshot), so it gets no retry; one that
+    /// fails leaves the budget one short, which is the safe side.
     async fn give_back(&self, key: (String, u64), counters: &[&str]) -> Result<(), LimitError> {
         let mut request = self
             .table
@@ -114,9 +117,13 @@ impl DynamoDbPumpingLedger {
             conditions.push(format!("#{name} > :zero"));
             request = request.expression_attribute_names(format!("#{name}"), *name);
         }
+        let once =
+            aws_sdk_dynamodb::config::Builder::default().retry_config(RetryConfig::standard().with_max_attempts(1));
         let result = request
             .update_expression(format!("ADD {}", adds.join(", ")))
             .condition_expression(conditions.join(" AND "))
+            .customize()
+            .config_override(once)
             .send()
             .await;
         // Refused for its condition: nothing there to give back.
@@ -590,11 +597,21 @@ mod tests {
         assert_eq!(writes[2].update_expression(), Some("ADD #sends :minus_one"));
         assert_eq!(writes[2].condition_expression(), Some("#sends > :zero"));
 
-        // Nothing there to give back (the window ended): refused for its condition, not an error.
+        // Nothing there to give back (the item expired): refused for its condition, not an error.
         let nothing = mock!(aws_sdk_dynamodb::Client::update_item)
             .sequence()
             .http_status(400, mocked::dynamodb_error("ConditionalCheckFailedException"))
             .build();
         assert_eq!(ledger(&[&nothing]).give_back_pool(PoolSlot { shard: 0 }, NOW, false).await, Ok(()));
+
+        // Never tried again: a retry after a lost answer would give back twice.
+        let throttled = mock!(aws_sdk_dynamodb::Client::update_item)
+            .sequence()
+            .http_status(400, mocked::dynamodb_error("ThrottlingException"))
+            .times(2)
+            .build();
+        let result = ledger(&[&throttled]).give_back_pool(PoolSlot { shard: 0 }, NOW, false).await;
+        assert_eq!(result, Err(LimitError::Refused { code: "ThrottlingException".into() }));
+        assert_eq!(throttled.num_calls(), 1);
     }
 }

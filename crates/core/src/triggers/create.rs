@@ -408,7 +408,14 @@ async fn after_step_one<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: Pumpin
         }
     }
 
-    // Step 5: the SMS, and the count per area of a never-signed-in number, side by side.
+    // Step 5: the SMS, and the count per area of a never-signed-in number, side by side; if too
+    // little time is left to send, the budgets go back (the number's slot stays taken: one of its
+    // SMS, the safe side) and the round fails as a send that ran out of time does.
+    if at.remaining() < invocation::SEND_MIN {
+        metrics.count(Metric::SmsFailed);
+        taken.give_back(ctx, new_number, at).await;
+        return Err(SendError::from(invocation::OutOfTime).into());
+    }
     let text = text.unwrap_or_default();
     let counting = async {
         match (new_number, &states) {
