@@ -100,6 +100,13 @@ impl Stack {
         &self.sdk
     }
 
+    /// The per-number table `make e2e` deploys, and a client for it: where the tests read the
+    /// counts, locks and pauses, and change them as an operator would (docs/operations.md).
+    pub fn send_limit_table(&self) -> (aws_sdk_dynamodb::Client, String) {
+        let table = self.config.send_limit_table.clone().expect("make e2e deploys the per-number table");
+        (aws_sdk_dynamodb::Client::new(&self.sdk), table)
+    }
+
     /// A phone number no other test (and no earlier run) has used: +1 555 then 7 random digits.
     pub fn new_phone() -> String {
         let draw = rand::rngs::SysRng.try_next_u64().expect("OS randomness");

@@ -46,8 +46,8 @@ async fn typos_until_the_end(stack: &Stack, phone: &str, code: &str) -> u32 {
 
 /// The number's wrong-answer record in the per-number table (`day` = 0), if any.
 async fn answer_record(stack: &Stack, phone: &str) -> Option<HashMap<String, AttributeValue>> {
-    let table = stack.config.send_limit_table.clone().expect("make e2e deploys with the per-number table");
-    aws_sdk_dynamodb::Client::new(stack.sdk())
+    let (dynamodb, table) = stack.send_limit_table();
+    dynamodb
         .get_item()
         .table_name(table)
         .key("phone", AttributeValue::S(phone.to_owned()))
@@ -61,8 +61,8 @@ async fn answer_record(stack: &Stack, phone: &str) -> Option<HashMap<String, Att
 
 /// What an operator does to lift a lock (docs/operations.md): the count to zero.
 async fn lift_lock(stack: &Stack, phone: &str) {
-    let table = stack.config.send_limit_table.clone().expect("the per-number table");
-    let lifted = aws_sdk_dynamodb::Client::new(stack.sdk())
+    let (dynamodb, table) = stack.send_limit_table();
+    let lifted = dynamodb
         .update_item()
         .table_name(table)
         .key("phone", AttributeValue::S(phone.to_owned()))
@@ -252,8 +252,8 @@ async fn nine_sign_ins_each_right_after_two_typos_never_lock() {
 
 /// Sets the number's count of wrong answers in a row, as earlier answers would have.
 async fn set_failures(stack: &Stack, phone: &str, failures: u32) {
-    let table = stack.config.send_limit_table.clone().expect("the per-number table");
-    aws_sdk_dynamodb::Client::new(stack.sdk())
+    let (dynamodb, table) = stack.send_limit_table();
+    dynamodb
         .put_item()
         .table_name(table)
         .item("phone", AttributeValue::S(phone.to_owned()))

@@ -28,8 +28,8 @@ fn now() -> u64 {
 }
 
 async fn pause_record(stack: &Stack, area: &Area) -> Option<u64> {
-    let table = stack.config.send_limit_table.clone().expect("make e2e deploys the per-number table");
-    let item = aws_sdk_dynamodb::Client::new(stack.sdk())
+    let (dynamodb, table) = stack.send_limit_table();
+    let item = dynamodb
         .get_item()
         .table_name(table)
         .key("phone", AttributeValue::S(area.key()))
@@ -44,8 +44,8 @@ async fn pause_record(stack: &Stack, area: &Area) -> Option<u64> {
 
 /// What an operator does to lift a pause (docs/pumping-and-cost.md).
 async fn lift_pause(stack: &Stack, area: &Area) {
-    let table = stack.config.send_limit_table.clone().expect("the per-number table");
-    aws_sdk_dynamodb::Client::new(stack.sdk())
+    let (dynamodb, table) = stack.send_limit_table();
+    dynamodb
         .delete_item()
         .table_name(table)
         .key("phone", AttributeValue::S(area.key()))

@@ -69,8 +69,7 @@ async fn past_the_hourly_limit_sign_ins_look_the_same_and_send_nothing() {
     assert_eq!(stack.sms(&phone).len(), per_hour);
 
     // The count, as kept in the table: this number, this UTC day.
-    let table = stack.config.send_limit_table.clone().expect("make e2e deploys with the per-number limit");
-    let dynamodb = aws_sdk_dynamodb::Client::new(stack.sdk());
+    let (dynamodb, table) = stack.send_limit_table();
     let window = Window::at(now());
     let item = dynamodb
         .get_item()
