@@ -8,11 +8,13 @@
 //! ```text
 //! bench [--build-dir .aws-sam/build-local] [--python .venv/bench/bin/python] [--node node]
 //!       [--node-runtime ric|loop] [--starts 50] [--peer-starts 20] [--warm 2000] [--only <trigger>]
-//!       [--docs docs|none]
+//!       [--table on|off] [--docs docs|none]
 //! bench run-events [--build-dir .aws-sam/build] [--wrapper "qemu-aarch64 -L /usr/aarch64-linux-gnu"]
 //! ```
 //!
-//! `--only pre-sign-up` (say) measures that trigger alone and skips the sign-in.
+//! `--only pre-sign-up` (say) measures that trigger alone and skips the sign-in. `--table off`
+//! starts create and verify without `SEND_LIMIT_TABLE`: their floor, create with its SNS call
+//! alone.
 //!
 //! A whole run (no `--only`) also writes its results into `--docs` (default `docs/`; `none`
 //! writes nothing): `benchmark.md`, the report it prints, headed by the date and the commit
@@ -78,9 +80,11 @@ fn run() -> Result<(), String> {
     print!("{out}");
     let _ = std::io::stdout().flush();
 
-    let Some(docs) = o.docs.as_ref().filter(|_| o.only.is_none()) else {
+    let Some(docs) = o.docs.as_ref().filter(|_| o.only.is_none() && o.table) else {
         if o.only.is_some() {
             eprintln!("bench: --only measures part of the set, so docs/ is left as it was");
+        } else if !o.table {
+            eprintln!("bench: --table off measures the triggers without their defences, so docs/ is left as it was");
         }
         return Ok(());
     };

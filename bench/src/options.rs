@@ -173,6 +173,11 @@ pub struct Options {
     pub peer_starts: usize,
     pub warm: usize,
     pub only: Option<String>,
+    /// Whether the triggers that use the per-number table are started with `SEND_LIMIT_TABLE`
+    /// (`--table on`, the default, as template.yaml deploys them). `--table off` measures their
+    /// floor: create then makes its SNS call alone (no per-number limit, lock, breaker or retry
+    /// guard), verify no call at all. Only a whole run with the table writes docs/.
+    pub table: bool,
     /// Where a whole run writes benchmark.md and benchmark.json; `None`: nowhere.
     pub docs: Option<PathBuf>,
 }
@@ -187,6 +192,7 @@ pub fn options() -> Result<Options, String> {
         peer_starts: 20,
         warm: 2000,
         only: None,
+        table: true,
         docs: Some("docs".into()),
     };
     let mut args = std::env::args().skip(1);
@@ -212,6 +218,13 @@ pub fn options() -> Result<Options, String> {
                     return Err(format!("--only takes one of: {}", TRIGGERS.map(|t| t.binary).join(", ")));
                 }
                 o.only = Some(value.clone());
+            }
+            "--table" => {
+                o.table = match value.as_str() {
+                    "on" => true,
+                    "off" => false,
+                    _ => return Err("--table takes on or off".into()),
+                }
             }
             "--docs" => o.docs = (value != "none").then(|| value.clone().into()),
             _ => return Err(format!("unknown option {flag}")),

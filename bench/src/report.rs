@@ -137,6 +137,12 @@ impl Report {
             o.starts,
             o.peer_starts,
         );
+        if !o.table {
+            let _ = writeln!(
+                out,
+                "Started with --table off: no SEND_LIMIT_TABLE, so create makes its SNS call alone (no per-number limit, lock, pumping breaker or retry guard) and verify makes none. A floor, not the functions template.yaml deploys.\n"
+            );
+        }
         let _ =
             writeln!(out, "| trigger | figure | Rust | budget | | Node.js | Node ÷ Rust | Python | Python ÷ Rust |");
         let _ = writeln!(out, "|---|---|---:|---:|---|---:|---:|---:|---:|");

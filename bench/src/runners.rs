@@ -59,6 +59,8 @@ pub struct Runners {
     pub node_runtime: NodeRuntime,
     pub node_dir: PathBuf,
     pub endpoint: String,
+    /// [`Options::table`]: `SEND_LIMIT_TABLE` is set for the triggers that use it.
+    pub table: bool,
 }
 
 impl Runners {
@@ -86,7 +88,15 @@ impl Runners {
             None if ric_installed => NodeRuntime::Ric,
             None => NodeRuntime::Loop,
         };
-        Ok(Self { build_dir: o.build_dir.clone(), python, node, node_runtime, node_dir, endpoint: String::new() })
+        Ok(Self {
+            build_dir: o.build_dir.clone(),
+            python,
+            node,
+            node_runtime,
+            node_dir,
+            endpoint: String::new(),
+            table: o.table,
+        })
     }
 
     /// What the report says of the Node.js peers: how they run, Node's version, their SDK clients.
@@ -126,7 +136,7 @@ impl Runners {
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
         env.push(("AWS_ENDPOINT_URL".into(), self.endpoint.clone()));
-        if t.send_limit {
+        if t.send_limit && self.table {
             env.push(("SEND_LIMIT_TABLE".into(), "bench-send-limits".into()));
         }
         let handler = format!("{}.handler", t.module);
