@@ -23,6 +23,7 @@ pub mod calling_codes;
 pub mod challenge;
 pub mod code;
 pub mod config;
+pub mod first_look;
 pub mod invocation;
 pub mod lambda;
 pub mod lockout;

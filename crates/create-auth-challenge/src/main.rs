@@ -4,7 +4,10 @@
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::Value;
+use sms_otp_core::code::SystemRandom;
 use sms_otp_core::config::Trigger;
+use sms_otp_core::first_look::FirstLook;
+use sms_otp_core::first_look::dynamodb::Batched;
 use sms_otp_core::lockout::AnswerLedger;
 use sms_otp_core::lockout::dynamodb::DynamoDbLockout;
 use sms_otp_core::metrics::{self, Metrics};
@@ -29,9 +32,12 @@ async fn main() -> Result<(), Error> {
             let table = Table::new(table);
             let limiter = DynamoDbLimiter::new(table.clone(), config.per_number);
             let ledger = DynamoDbLockout::new(table.clone(), config.lockout);
-            let pumping = DynamoDbPumpingLedger::new(table, config.breaker, config.pool_ceiling);
-            let ctx =
-                CreateContext::new(config, sender).with_send_limit(limiter).with_lockout(ledger).with_breaker(pumping);
+            let pumping = DynamoDbPumpingLedger::new(table.clone(), config.breaker, config.pool_ceiling);
+            let ctx = CreateContext::new(config, sender)
+                .with_send_limit(limiter)
+                .with_lockout(ledger)
+                .with_breaker(pumping)
+                .with_first_look(Batched::new(table));
             serve(&ctx).await
         }
         None => {
@@ -43,8 +49,8 @@ async fn main() -> Result<(), Error> {
     }
 }
 
-async fn serve<L: SendLimiter, A: AnswerLedger, P: PumpingLedger>(
-    ctx: &CreateContext<SnsSender, L, A, P>,
+async fn serve<L: SendLimiter, A: AnswerLedger, P: PumpingLedger, K: FirstLook<L, A, P>>(
+    ctx: &CreateContext<SnsSender, L, A, P, SystemRandom, K>,
 ) -> Result<(), Error> {
     lambda_runtime::run(service_fn(|event: LambdaEvent<Value>| async move {
         let context = event.context;

@@ -17,7 +17,8 @@
 //!   count is at the limit and its lock has ended (a new count);
 //! - a correct answer: `SET failures = 0, establishedAt = if_not_exists(..) REMOVE answers` if the
 //!   count is below the limit or its lock has ended, and no earlier-version lock runs;
-//! - create's read before a send: a strongly consistent `GetItem`.
+//! - create's read before a send: strongly consistent, with the other records create reads then
+//!   (see [`crate::first_look`]).
 //!
 //! So of answers arriving together at the last count allowed, the first write to land decides:
 //! a wrong answer locks and every answer after it is refused; a right one resets and the others
@@ -38,7 +39,7 @@ use super::{
 use crate::aws::{self, Conditional, Item};
 use crate::phone::PhoneNumber;
 use crate::send_limit::LimitError;
-use crate::send_limit::dynamodb::Table;
+use crate::send_limit::dynamodb::{Key, Table};
 
 /// The sort key of a number's answer record.
 pub const ANSWERS_DAY: u64 = 0;
@@ -107,7 +108,7 @@ impl DynamoDbLockout {
     /// The record, read strongly consistently (`key`: a number, or what a client typed).
     async fn read(&self, key: &str) -> Result<Record, LimitError> {
         let [phone, day] = Self::key_of(key);
-        let output = self
+        let mut request = self
             .table
             .client()
             .get_item()
@@ -115,17 +116,24 @@ impl DynamoDbLockout {
             .key(phone.0, phone.1)
             .key(day.0, day.1)
             .consistent_read(true)
-            .projection_expression("#failures, #lastWrong, #locked, #expires, #answers, #established")
-            .expression_attribute_names("#failures", "failures")
-            .expression_attribute_names("#lastWrong", "lastWrongAt")
-            .expression_attribute_names("#locked", "lockedUntil")
-            .expression_attribute_names("#expires", "expiresAt")
-            .expression_attribute_names("#answers", "answers")
-            .expression_attribute_names("#established", "establishedAt")
-            .send()
-            .await
-            .map_err(|e| LimitError::from(aws::classify(&e)))?;
+            .projection_expression(RECORD_ATTRIBUTES.map(|name| format!("#{name}")).join(", "));
+        for name in RECORD_ATTRIBUTES {
+            request = request.expression_attribute_names(format!("#{name}"), name);
+        }
+        let output = request.send().await.map_err(|e| LimitError::from(aws::classify(&e)))?;
         Ok(output.item().map(record_of).unwrap_or_default())
+    }
+
+    /// The table's key of the record of `key` (a number, or what a client typed: see
+    /// [`AnswerLedger::pretend`]), for a read made together with others ([`Table::get_many`],
+    /// with [`RECORD_ATTRIBUTES`]).
+    pub fn record_key(key: &str) -> Key {
+        (pretend_key(key).to_owned(), ANSWERS_DAY)
+    }
+
+    /// The standing at `now` of the record read as `item` (`None`: no record).
+    pub fn standing_in(&self, item: Option<&Item>, now: u64) -> Standing {
+        self.policy.standing(&item.map(record_of).unwrap_or_default(), now)
     }
 
     /// The item a refused write returned, or (a store that returned none) a fresh read of it.
@@ -205,6 +213,15 @@ impl DynamoDbLockout {
     }
 }
 
+/// The attributes of a number's record that a read needs.
+pub const RECORD_ATTRIBUTES: [&str; 6] =
+    ["failures", "lastWrongAt", "lockedUntil", "expiresAt", "answers", "establishedAt"];
+
+/// What a client typed as the partition key of a read: DynamoDB refuses an empty key.
+fn pretend_key(typed: &str) -> &str {
+    if typed.is_empty() { "-" } else { typed }
+}
+
 fn number_value(n: impl ToString) -> AttributeValue {
     AttributeValue::N(n.to_string())
 }
@@ -276,8 +293,7 @@ impl AnswerLedger for DynamoDbLockout {
     }
 
     async fn pretend(&self, key: &str) -> Result<(), LimitError> {
-        let key = if key.is_empty() { "-" } else { key };
-        self.read(key).await.map(drop)
+        self.read(pretend_key(key)).await.map(drop)
     }
 }
 

@@ -4,8 +4,9 @@
 //! - `phone` = [`Area::key`] (`prefix:+1876`, `region:JM`): `day` = 0 holds the pause
 //!   (`pausedSince`, `pausedUntil`, `expiresAt` as TTL); `day` = a bucket number
 //!   ([`BreakerPolicy::bucket`]) that bucket's `sends` and `correct`, added to with one `ADD`
-//!   each (no read-modify-write). The window is one strongly consistent `Query` of the twelve
-//!   buckets. Setting a pause is one conditional write that succeeds only if the area is not
+//!   each (no read-modify-write). An area's state is one strongly consistent `BatchGetItem` of
+//!   its pause and the window's twelve buckets (with the number's own records, in create: see
+//!   [`crate::first_look`]). Setting a pause is one conditional write that succeeds only if the area is not
 //!   paused already, so a trip is counted once.
 //! - `phone` = `budget:+1876`, `day` = the budget's fixed window: `sends`, added to only below the
 //!   budget, in one conditional write.
@@ -15,12 +16,14 @@
 //!
 //! An operator lifts a pause by deleting the area's `day = 0` item.
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Area, AreaState, BreakerPolicy, POOL_SHARDS, PoolCeiling, PoolSlot, Prefix, PumpingLedger, WindowCounts};
-use crate::aws::{self, Conditional};
-use crate::send_limit::dynamodb::Table;
+use crate::aws::{self, Conditional, Item};
+use crate::send_limit::dynamodb::{Key, Table, read_number};
 use crate::send_limit::{LimitError, Reservation};
 
 /// The sort key of an area's pause record.
@@ -55,44 +58,25 @@ impl DynamoDbPumpingLedger {
             .map_err(|e| aws::classify(&e).into())
     }
 
-    /// The pause record: when the last pause began and when it ends (0, 0: never paused).
-    async fn pause_record(&self, area: &Area) -> Result<(u64, u64), LimitError> {
-        let item = self
-            .table
-            .client()
-            .get_item()
-            .table_name(self.table.name())
-            .key("phone", AttributeValue::S(area.key()))
-            .key("day", number(PAUSE_DAY))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| LimitError::from(aws::classify(&e)))?;
-        Ok(item
-            .item()
-            .map_or((0, 0), |item| (read_number(item.get("pausedSince")), read_number(item.get("pausedUntil")))))
+    /// The items [`PumpingLedger::state`] reads for `area` at `now`, with
+    /// [`STATE_ATTRIBUTES`]: its pause record and the buckets of the window.
+    pub fn state_keys(&self, area: &Area, now: u64) -> Vec<Key> {
+        let name = area.key();
+        std::iter::once(PAUSE_DAY).chain(self.policy.window(now)).map(|day| (name.clone(), day)).collect()
     }
 
-    async fn window(&self, area: &Area, now: u64) -> Result<WindowCounts, LimitError> {
-        let window = self.policy.window(now);
-        let page = self
-            .table
-            .client()
-            .query()
-            .table_name(self.table.name())
-            .key_condition_expression("phone = :area AND #day BETWEEN :from AND :to")
-            .expression_attribute_names("#day", "day")
-            .expression_attribute_values(":area", AttributeValue::S(area.key()))
-            .expression_attribute_values(":from", number(*window.start()))
-            .expression_attribute_values(":to", number(*window.end()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| LimitError::from(aws::classify(&e)))?;
-        Ok(page.items().iter().fold(WindowCounts::default(), |sum, item| WindowCounts {
-            sends: sum.sends.saturating_add(read_number(item.get("sends"))),
-            correct: sum.correct.saturating_add(read_number(item.get("correct"))),
-        }))
+    /// The area's state at `now`, from `items` (read at [`Self::state_keys`]; one missing is
+    /// never paused, or counted nothing).
+    pub fn state_in(&self, area: &Area, items: &HashMap<Key, Item>, now: u64) -> AreaState {
+        let name = area.key();
+        let get = |day: u64, attribute: &str| {
+            read_number(items.get(&(name.clone(), day)).and_then(|item| item.get(attribute)))
+        };
+        let window = self.policy.window(now).fold(WindowCounts::default(), |sum, bucket| WindowCounts {
+            sends: sum.sends.saturating_add(get(bucket, "sends")),
+            correct: sum.correct.saturating_add(get(bucket, "correct")),
+        });
+        AreaState { paused_since: get(PAUSE_DAY, "pausedSince"), paused_until: get(PAUSE_DAY, "pausedUntil"), window }
     }
 
     /// Takes one back from each of `counters` of the item `key` (`phone`, `day`, the window the
@@ -175,10 +159,8 @@ fn number(n: impl ToString) -> AttributeValue {
     AttributeValue::N(n.to_string())
 }
 
-/// A count or a time as the table holds it; anything unreadable counts as 0.
-fn read_number(value: Option<&AttributeValue>) -> u64 {
-    value.and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or(0)
-}
+/// The attributes an area's records hold: the pause's times, the buckets' counts.
+pub const STATE_ATTRIBUTES: [&str; 4] = ["pausedSince", "pausedUntil", "sends", "correct"];
 
 /// A shard drawn at random, so every send spreads the ceiling's writes evenly.
 fn random_shard() -> u32 {
@@ -187,9 +169,8 @@ fn random_shard() -> u32 {
 
 impl PumpingLedger for DynamoDbPumpingLedger {
     async fn state(&self, area: &Area, now: u64) -> Result<AreaState, LimitError> {
-        let (pause, window) = tokio::join!(self.pause_record(area), self.window(area, now));
-        let (paused_since, paused_until) = pause?;
-        Ok(AreaState { paused_since, paused_until, window: window? })
+        let items = self.table.get_many(&self.state_keys(area, now), &STATE_ATTRIBUTES).await?;
+        Ok(self.state_in(area, &items, now))
     }
 
     async fn record_send(&self, area: &Area, now: u64) -> Result<(), LimitError> {
@@ -275,10 +256,9 @@ impl PumpingLedger for DynamoDbPumpingLedger {
 #[cfg(test)]
 mod tests {
 
-    use aws_sdk_dynamodb::operation::get_item::{GetItemInput, GetItemOutput};
-    use aws_sdk_dynamodb::operation::query::{QueryInput, QueryOutput};
+    use aws_sdk_dynamodb::operation::batch_get_item::{BatchGetItemInput, BatchGetItemOutput};
     use aws_sdk_dynamodb::operation::update_item::{UpdateItemInput, UpdateItemOutput};
-    use aws_smithy_mocks::{Rule, RuleMode, mock};
+    use aws_smithy_mocks::{Rule, mock};
 
     use super::*;
     use crate::aws::mocked::{self, map, n, only, recorder, taken};
@@ -349,28 +329,28 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn the_state_is_the_pause_and_the_sum_of_the_window_s_buckets_read_consistently() {
-        let (gets, record_get) = recorder::<GetItemInput>();
-        let (queries, record_query) = recorder::<QueryInput>();
-        let get = mock!(aws_sdk_dynamodb::Client::get_item).match_requests(record_get).then_output(|| {
-            GetItemOutput::builder()
-                .set_item(Some(map(&[("pausedUntil", n(NOW + 60)), ("pausedSince", n(NOW - 1_740))])))
-                .build()
-        });
-        let query = mock!(aws_sdk_dynamodb::Client::query).match_requests(record_query).then_output(|| {
-            QueryOutput::builder()
-                .items(map(&[("sends", n(7)), ("correct", n(1))]))
-                .items(map(&[("sends", n(5))]))
-                // Unreadable counts count as nothing.
-                .items(map(&[("sends", AttributeValue::S("many".into())), ("correct", n(2))]))
-                .build()
-        });
-        // The two reads run at once, in either order.
-        let client = mocked::dynamodb_with(&sdk_config(), RuleMode::MatchAny, &[&get, &query]);
-        let ledger = DynamoDbPumpingLedger::new(Table::with_client(TABLE.into(), client), POLICY, CEILING);
+    /// An item of the area `prefix:+1876` as a read with its key returns it.
+    fn area_item(day: u64, attributes: &[(&str, AttributeValue)]) -> Item {
+        let mut item = map(attributes);
+        item.insert("phone".into(), AttributeValue::S("prefix:+1876".into()));
+        item.insert("day".into(), n(day));
+        item
+    }
 
-        let state = ledger.state(&prefix(), NOW).await.expect("read");
+    #[tokio::test]
+    async fn the_state_is_the_pause_and_the_sum_of_the_window_s_buckets_read_consistently_at_once() {
+        let (seen, record) = recorder::<BatchGetItemInput>();
+        let rule = mock!(aws_sdk_dynamodb::Client::batch_get_item).match_requests(record).then_output(|| {
+            let items = vec![
+                area_item(PAUSE_DAY, &[("pausedUntil", n(NOW + 60)), ("pausedSince", n(NOW - 1_740))]),
+                area_item(BUCKET, &[("sends", n(7)), ("correct", n(1))]),
+                area_item(BUCKET - 11, &[("sends", n(5))]),
+                // Unreadable counts count as nothing.
+                area_item(BUCKET - 3, &[("sends", AttributeValue::S("many".into())), ("correct", n(2))]),
+            ];
+            BatchGetItemOutput::builder().responses(TABLE, items).build()
+        });
+        let state = ledger(&[&rule]).state(&prefix(), NOW).await.expect("read");
         assert_eq!(
             state,
             AreaState {
@@ -380,48 +360,38 @@ mod tests {
             }
         );
 
-        let get = only(&gets, "GetItem");
-        assert_eq!(
-            get.key(),
-            Some(&map(&[("phone", AttributeValue::S("prefix:+1876".into())), ("day", n(PAUSE_DAY))]))
-        );
-        assert_eq!(get.consistent_read(), Some(true));
-        let query = only(&queries, "Query");
-        assert_eq!(query.table_name(), Some(TABLE));
-        assert_eq!(query.key_condition_expression(), Some("phone = :area AND #day BETWEEN :from AND :to"));
-        assert_eq!(query.expression_attribute_names(), Some(&map(&[("#day", "day".to_owned())])));
-        // Twelve 5-minute buckets, the current one included.
-        assert_eq!(
-            query.expression_attribute_values(),
-            Some(&map(&[
-                (":area", AttributeValue::S("prefix:+1876".into())),
-                (":from", n(BUCKET - 11)),
-                (":to", n(BUCKET)),
-            ]))
-        );
-        assert_eq!(query.consistent_read(), Some(true));
+        let request = only(&seen, "BatchGetItem");
+        let asked = &request.request_items().expect("items")[TABLE];
+        assert_eq!(asked.consistent_read(), Some(true));
+        let mut days: Vec<u64> = asked
+            .keys()
+            .iter()
+            .map(|key| {
+                assert_eq!(key["phone"], AttributeValue::S("prefix:+1876".into()));
+                key["day"].as_n().expect("a number").parse().expect("a day")
+            })
+            .collect();
+        days.sort_unstable();
+        // The pause, and twelve 5-minute buckets, the current one included.
+        let expected: Vec<u64> = std::iter::once(PAUSE_DAY).chain(BUCKET - 11..=BUCKET).collect();
+        assert_eq!(days, expected);
     }
 
     #[tokio::test]
     async fn a_prefix_never_counted_is_not_paused_and_has_an_empty_window() {
-        let get = mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| GetItemOutput::builder().build());
-        let query = mock!(aws_sdk_dynamodb::Client::query).then_output(|| QueryOutput::builder().build());
-        let client = mocked::dynamodb_with(&sdk_config(), RuleMode::MatchAny, &[&get, &query]);
-        let ledger = DynamoDbPumpingLedger::new(Table::with_client(TABLE.into(), client), POLICY, CEILING);
-        assert_eq!(ledger.state(&prefix(), NOW).await, Ok(AreaState::default()));
+        let rule =
+            mock!(aws_sdk_dynamodb::Client::batch_get_item).then_output(|| BatchGetItemOutput::builder().build());
+        assert_eq!(ledger(&[&rule]).state(&prefix(), NOW).await, Ok(AreaState::default()));
     }
 
     #[tokio::test]
     async fn a_failed_read_of_the_state_is_an_error_with_its_code() {
-        let get = mock!(aws_sdk_dynamodb::Client::get_item).then_output(|| GetItemOutput::builder().build());
-        let query = mock!(aws_sdk_dynamodb::Client::query)
+        let rule = mock!(aws_sdk_dynamodb::Client::batch_get_item)
             .sequence()
             .http_status(400, mocked::dynamodb_error("AccessDeniedException"))
             .build();
-        let client = mocked::dynamodb_with(&sdk_config(), RuleMode::MatchAny, &[&get, &query]);
-        let ledger = DynamoDbPumpingLedger::new(Table::with_client(TABLE.into(), client), POLICY, CEILING);
         assert_eq!(
-            ledger.state(&prefix(), NOW).await,
+            ledger(&[&rule]).state(&prefix(), NOW).await,
             Err(LimitError::Refused { code: "AccessDeniedException".into() })
         );
     }

@@ -19,14 +19,15 @@
 //! `day = 0`, and the pumping defences' counts ([`crate::pumping`]); [`Table`] is the one handle
 //! (name and client) they all use.
 
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 
 use super::{LimitError, PerNumberLimits, RETRY_WINDOW_SECONDS, Reservation, RoundKey, SendLimiter, Window};
-use crate::aws::{self, Conditional, Failure};
+use crate::aws::{self, Conditional, Failure, Item};
 use crate::phone::PhoneNumber;
 
 /// Time to open a connection to DynamoDB.
@@ -76,6 +77,94 @@ impl Table {
     }
 }
 
+/// A key of the table: `phone` (partition) and `day` (sort).
+pub type Key = (String, u64);
+
+/// Requests [`Table::get_many`] makes at most for one read, the first included: DynamoDB may
+/// answer a `BatchGetItem` with part of the items and the rest as `UnprocessedKeys` (throttled,
+/// or an internal failure), to be asked again after a backoff.
+pub const BATCH_REQUESTS: u32 = 3;
+
+/// The wait before asking again for keys left unprocessed, doubled each time.
+const UNPROCESSED_BACKOFF: Duration = Duration::from_millis(20);
+
+impl Table {
+    /// The items at `keys` (at most 100 different ones, DynamoDB's limit for one request), with only
+    /// `attributes` and their key, strongly consistent, in one `BatchGetItem` (see
+    /// <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html>).
+    /// A key with no item is absent from the answer. Keys left unprocessed are asked again after
+    /// a short backoff, [`BATCH_REQUESTS`] requests in all; keys still unread then fail the read
+    /// (closed, as any other failed read), since a count read as missing would read as zero.
+    pub async fn get_many(&self, keys: &[Key], attributes: &[&str]) -> Result<HashMap<Key, Item>, LimitError> {
+        let names: HashMap<String, String> = ["phone", "day"]
+            .iter()
+            .chain(attributes)
+            .enumerate()
+            .map(|(i, name)| (format!("#a{i}"), (*name).to_owned()))
+            .collect();
+        let mut projection: Vec<&str> = names.keys().map(String::as_str).collect();
+        projection.sort_unstable();
+        let projection = projection.join(", ");
+        let keys: BTreeSet<&Key> = keys.iter().collect();
+        let mut wanted: Vec<Item> = keys
+            .into_iter()
+            .map(|(phone, day)| {
+                HashMap::from([("phone".to_owned(), AttributeValue::S(phone.clone())), ("day".to_owned(), number(day))])
+            })
+            .collect();
+        let mut found = HashMap::new();
+        let mut backoff = UNPROCESSED_BACKOFF;
+        for request in 1..=BATCH_REQUESTS {
+            let ask = KeysAndAttributes::builder()
+                .set_keys(Some(std::mem::take(&mut wanted)))
+                .consistent_read(true)
+                .projection_expression(&projection)
+                .set_expression_attribute_names(Some(names.clone()))
+                .build()
+                .map_err(|e| LimitError::Refused { code: format!("BatchGetItem: {e}") })?;
+            let output = self
+                .client()
+                .batch_get_item()
+                .request_items(self.name(), ask)
+                .send()
+                .await
+                .map_err(|e| LimitError::from(aws::classify(&e)))?;
+            let mut output = output;
+            for item in output.responses.as_mut().and_then(|r| r.remove(self.name())).unwrap_or_default() {
+                if let Some(key) = key_of(&item) {
+                    found.insert(key, item);
+                }
+            }
+            wanted = output
+                .unprocessed_keys
+                .and_then(|mut left| left.remove(self.name()))
+                .map(|left| left.keys)
+                .unwrap_or_default();
+            if wanted.is_empty() {
+                return Ok(found);
+            }
+            if request < BATCH_REQUESTS {
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+            }
+        }
+        tracing::warn!(unread = wanted.len(), "DynamoDB left keys unprocessed after {BATCH_REQUESTS} requests");
+        Err(LimitError::Refused { code: "UnprocessedKeys".into() })
+    }
+}
+
+/// The key of an item read with its key attributes.
+fn key_of(item: &Item) -> Option<Key> {
+    let phone = item.get("phone")?.as_s().ok()?.clone();
+    let day = item.get("day")?.as_n().ok()?.parse().ok()?;
+    Some((phone, day))
+}
+
+/// A count or a time as the table holds it; anything unreadable counts as 0.
+pub fn read_number(value: Option<&AttributeValue>) -> u64 {
+    value.and_then(|v| v.as_n().ok()).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
 pub struct DynamoDbLimiter {
     table: Table,
     limits: PerNumberLimits,
@@ -92,30 +181,40 @@ fn number(n: impl ToString) -> AttributeValue {
     AttributeValue::N(n.to_string())
 }
 
+impl DynamoDbLimiter {
+    /// What [`SendLimiter::has_slot`] reads for `to` (a number, or any key of the same shape) at
+    /// `now`: the item of its day, and its day's and its hour's counts.
+    pub fn slot_read(to: &str, now: u64) -> (Key, [String; 2]) {
+        let window = Window::at(now);
+        ((to.to_owned(), window.day), ["sends".to_owned(), format!("h{:02}", window.hour)])
+    }
+
+    /// Whether the day's item read as `item` (`None`: no item, no sends) leaves a slot at `now`.
+    pub fn slot_left(&self, item: Option<&Item>, now: u64) -> bool {
+        let (_, [sends, hour]) = Self::slot_read("", now);
+        let count = |name: &str| read_number(item.and_then(|i| i.get(name)));
+        count(&sends) < u64::from(self.limits.per_day) && count(&hour) < u64::from(self.limits.per_hour)
+    }
+}
+
 impl SendLimiter for DynamoDbLimiter {
     async fn has_slot(&self, to: &PhoneNumber, now: u64) -> Result<bool, LimitError> {
-        let window = Window::at(now);
-        let hour = format!("h{:02}", window.hour);
+        let ((phone, day), [sends, hour]) = Self::slot_read(to.expose(), now);
         let output = self
             .table
             .client()
             .get_item()
             .table_name(self.table.name())
-            .key("phone", AttributeValue::S(to.expose().to_owned()))
-            .key("day", number(window.day))
+            .key("phone", AttributeValue::S(phone))
+            .key("day", number(day))
             .consistent_read(true)
             .projection_expression("#sends, #hour")
-            .expression_attribute_names("#sends", "sends")
-            .expression_attribute_names("#hour", hour.clone())
+            .expression_attribute_names("#sends", sends)
+            .expression_attribute_names("#hour", hour)
             .send()
             .await
             .map_err(|e| LimitError::from(aws::classify(&e)))?;
-        let count = |name: &str| {
-            output.item().and_then(|i| i.get(name)).and_then(|v| v.as_n().ok()).and_then(|n| n.parse::<u64>().ok())
-        };
-        let day = count("sends").unwrap_or(0);
-        let this_hour = count(&hour).unwrap_or(0);
-        Ok(day < u64::from(self.limits.per_day) && this_hour < u64::from(self.limits.per_hour))
+        Ok(self.slot_left(output.item(), now))
     }
 
     async fn first_call(&self, round: &RoundKey, now: u64) -> Result<bool, LimitError> {
@@ -204,6 +303,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use aws_config::SdkConfig;
+    use aws_sdk_dynamodb::operation::batch_get_item::{BatchGetItemInput, BatchGetItemOutput};
     use aws_sdk_dynamodb::operation::update_item::{UpdateItemInput, UpdateItemOutput};
     use aws_smithy_mocks::{Rule, mock};
     use tokio::time::Instant;
@@ -409,6 +509,106 @@ mod tests {
                 [("phone".to_owned(), AttributeValue::S(TO.into())), ("day".to_owned(), n("20413"))].into();
             assert_eq!(get.key(), Some(&key));
         }
+    }
+
+    /// An item as a read with its key returns it.
+    fn item(phone: &str, day: u64, attributes: &[(&str, AttributeValue)]) -> Item {
+        let mut item = mocked::map(attributes);
+        item.insert("phone".into(), AttributeValue::S(phone.into()));
+        item.insert("day".into(), mocked::n(day));
+        item
+    }
+
+    fn keys_of(input: &BatchGetItemInput) -> Vec<Key> {
+        let mut keys: Vec<Key> = input.request_items().expect("items")[TABLE]
+            .keys()
+            .iter()
+            .map(|item| key_of(item).expect("a key"))
+            .collect();
+        keys.sort();
+        keys
+    }
+
+    #[tokio::test]
+    async fn many_items_are_one_consistent_read_of_each_key_once_with_the_attributes_asked() {
+        let (seen, record) = mocked::recorder::<BatchGetItemInput>();
+        let rule = mock!(aws_sdk_dynamodb::Client::batch_get_item).match_requests(record).then_output(|| {
+            BatchGetItemOutput::builder()
+                .responses(TABLE, vec![item("a", 1, &[("sends", n("3"))]), item("b", 0, &[])])
+                .build()
+        });
+        let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]));
+        let keys = [("a".to_owned(), 1), ("b".to_owned(), 0), ("a".to_owned(), 1), ("c".to_owned(), 7)];
+        let items = table.get_many(&keys, &["sends", "h13"]).await.expect("read");
+        assert_eq!(items.len(), 2, "a key with no item is absent");
+        assert_eq!(items[&("a".to_owned(), 1)]["sends"], n("3"));
+        assert!(items.contains_key(&("b".to_owned(), 0)));
+
+        let request = mocked::only(&seen, "BatchGetItem");
+        let asked = &request.request_items().expect("items")[TABLE];
+        assert_eq!(asked.consistent_read(), Some(true));
+        assert_eq!(keys_of(&request), [("a".to_owned(), 1), ("b".to_owned(), 0), ("c".to_owned(), 7)], "each once");
+        // The key comes back with each item, so answers are matched to keys whatever their order.
+        let names = asked.expression_attribute_names().expect("names");
+        let mut projected: Vec<&str> = asked
+            .projection_expression()
+            .expect("a projection")
+            .split(", ")
+            .map(|placeholder| names[placeholder].as_str())
+            .collect();
+        projected.sort_unstable();
+        assert_eq!(projected, ["day", "h13", "phone", "sends"]);
+        assert_eq!(names.len(), projected.len(), "DynamoDB refuses a name the expression does not use");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn keys_left_unprocessed_are_asked_again_and_fail_the_read_if_they_stay_unread() {
+        let unprocessed = |keys: &[(&str, u64)]| {
+            let keys = keys
+                .iter()
+                .map(|(phone, day)| item(phone, *day, &[]))
+                .map(|mut key| {
+                    key.retain(|name, _| name == "phone" || name == "day");
+                    key
+                })
+                .collect();
+            KeysAndAttributes::builder().set_keys(Some(keys)).build().expect("keys")
+        };
+        // Part now, the rest on the second request.
+        let (seen, record) = mocked::recorder::<BatchGetItemInput>();
+        let rule = mock!(aws_sdk_dynamodb::Client::batch_get_item)
+            .match_requests(record)
+            .sequence()
+            .output(move || {
+                BatchGetItemOutput::builder()
+                    .responses(TABLE, vec![item("a", 1, &[("sends", n("1"))])])
+                    .unprocessed_keys(TABLE, unprocessed(&[("b", 1)]))
+                    .build()
+            })
+            .output(|| BatchGetItemOutput::builder().responses(TABLE, vec![item("b", 1, &[("sends", n("2"))])]).build())
+            .build();
+        let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]));
+        let items = table.get_many(&[("a".into(), 1), ("b".into(), 1)], &["sends"]).await.expect("read");
+        assert_eq!(
+            (items[&("a".to_owned(), 1)]["sends"].clone(), items[&("b".to_owned(), 1)]["sends"].clone()),
+            (n("1"), n("2"))
+        );
+        let requests = mocked::taken(&seen);
+        assert_eq!(requests.len(), 2);
+        assert_eq!(keys_of(&requests[1]), [("b".to_owned(), 1)], "only what was left");
+
+        // Never processed: the read fails (closed) after its requests.
+        let (seen, record) = mocked::recorder::<BatchGetItemInput>();
+        let rule = mock!(aws_sdk_dynamodb::Client::batch_get_item)
+            .match_requests(record)
+            .sequence()
+            .output(move || BatchGetItemOutput::builder().unprocessed_keys(TABLE, unprocessed(&[("a", 1)])).build())
+            .repeatedly()
+            .build();
+        let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]));
+        let read = table.get_many(&[("a".into(), 1)], &["sends"]).await;
+        assert_eq!(read, Err(LimitError::Refused { code: "UnprocessedKeys".into() }));
+        assert_eq!(mocked::taken(&seen).len(), BATCH_REQUESTS as usize);
     }
 
     #[tokio::test]

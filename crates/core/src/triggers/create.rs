@@ -5,18 +5,19 @@
 //! [`challenge::next_round`], who gets its code and why it is withheld in
 //! [`challenge::delivery`], what the client sees in [`challenge::PublicView`]. This file does the
 //! I/O around them, in steps, each only if the one before let the code through (so a withheld
-//! round takes nothing a later step would: no SMS slot, no budget; and what steps 3 and 4 took
+//! round takes nothing a later step would: no SMS slot, no budget; and what steps 2 and 3 took
 //! for a round that a later one withholds is given back), every call within the invocation's one
 //! deadline ([`Invocation`]):
 //!
 //! 1. at once: the retry guard ([`SendLimiter::first_call`]: a second call for the same round,
-//!    Cognito's retry, sends nothing and takes nothing), the number's record (lock, established)
-//!    and whether it has an SMS slot left;
-//! 2. for a number not established before any running pause, its prefix's and region's records;
-//! 3. the pool's ceiling and the prefix's budget, each one conditional write (if either refuses,
+//!    Cognito's retry, sends nothing and takes nothing), and one look at the number's records
+//!    (lock, established, whether it has an SMS slot left) and, for a number the breaker may
+//!    judge, its prefix's and region's ([`crate::first_look`]: one read of the table in
+//!    production);
+//! 2. the pool's ceiling and the prefix's budget, each one conditional write (if either refuses,
 //!    the other is given back);
-//! 4. the number's SMS slot, one conditional write (if it refuses, both budgets are given back);
-//! 5. the SMS, and, for a never-signed-in number, its count per area (and a pause if the area
+//! 3. the number's SMS slot, one conditional write (if it refuses, both budgets are given back);
+//! 4. the SMS, and, for a never-signed-in number, its count per area (and a pause if the area
 //!    trips), side by side; all of it done before the answer, since Lambda freezes the process
 //!    once the handler returns.
 //!
@@ -46,10 +47,12 @@ use crate::challenge::delivery::{self, NoProvenNumber, Recipient, WithheldReason
 use crate::challenge::{self, Action, Answerable, Limits, PublicView};
 use crate::code::{CodeSource, SystemRandom};
 use crate::config::Config;
+use crate::first_look::{Ask, FirstLook, Seen, Separately, Stores, Whose};
 use crate::invocation::{self, Invocation};
-use crate::lockout::{AnswerLedger, NoLockout, Standing};
+use crate::lockout::{AnswerLedger, NoLockout};
 use crate::message;
 use crate::metrics::{Metric, Metrics};
+use crate::phone::PhoneNumber;
 use crate::pumping::{Area, AreaState, NoBreaker, PoolSlot, Prefix, PumpingLedger, WindowCounts};
 use crate::send_limit::{NoLimit, Reservation, RoundKey, SendLimiter};
 use crate::sms::{SendError, SmsSender};
@@ -60,7 +63,7 @@ use crate::sms::{SendError, SmsSender};
 pub const SNS_TROUBLE_SECONDS: u64 = 60;
 
 /// Everything create needs across calls: built once at start-up.
-pub struct CreateContext<S, L = NoLimit, A = NoLockout, P = NoBreaker, R = SystemRandom> {
+pub struct CreateContext<S, L = NoLimit, A = NoLockout, P = NoBreaker, R = SystemRandom, K = Separately> {
     pub config: Config,
     pub sender: S,
     /// SMS per number across sign-ins, and the retry guard; [`NoLimit`] unless
@@ -75,6 +78,8 @@ pub struct CreateContext<S, L = NoLimit, A = NoLockout, P = NoBreaker, R = Syste
     /// Where new codes and round nonces come from: the operating system's CSPRNG unless
     /// [`CreateContext::with_codes`].
     pub codes: R,
+    /// How step 1 reads the three stores: [`Separately`] unless [`CreateContext::with_first_look`].
+    pub look: K,
     decoy_delay: DecoyDelay,
     sns_trouble: SnsTrouble,
 }
@@ -93,41 +98,57 @@ impl<S: SmsSender> CreateContext<S> {
             ledger: NoLockout,
             pumping: NoBreaker,
             codes: SystemRandom,
+            look: Separately,
             decoy_delay: DecoyDelay::new(initial),
             sns_trouble: SnsTrouble::default(),
         }
     }
 }
 
-impl<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R: CodeSource> CreateContext<S, L, A, P, R> {
+impl<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R: CodeSource, K>
+    CreateContext<S, L, A, P, R, K>
+{
     /// The same context, counting every send against `limiter` first.
-    pub fn with_send_limit<M: SendLimiter>(self, limiter: M) -> CreateContext<S, M, A, P, R> {
-        let Self { config, sender, ledger, pumping, codes, decoy_delay, sns_trouble, .. } = self;
-        CreateContext { config, sender, limiter, ledger, pumping, codes, decoy_delay, sns_trouble }
+    pub fn with_send_limit<M: SendLimiter>(self, limiter: M) -> CreateContext<S, M, A, P, R, K> {
+        let Self { config, sender, ledger, pumping, codes, look, decoy_delay, sns_trouble, .. } = self;
+        CreateContext { config, sender, limiter, ledger, pumping, codes, look, decoy_delay, sns_trouble }
     }
 
     /// The same context, sending nothing to a number `ledger` says is locked.
-    pub fn with_lockout<B: AnswerLedger>(self, ledger: B) -> CreateContext<S, L, B, P, R> {
-        let Self { config, sender, limiter, pumping, codes, decoy_delay, sns_trouble, .. } = self;
-        CreateContext { config, sender, limiter, ledger, pumping, codes, decoy_delay, sns_trouble }
+    pub fn with_lockout<B: AnswerLedger>(self, ledger: B) -> CreateContext<S, L, B, P, R, K> {
+        let Self { config, sender, limiter, pumping, codes, look, decoy_delay, sns_trouble, .. } = self;
+        CreateContext { config, sender, limiter, ledger, pumping, codes, look, decoy_delay, sns_trouble }
     }
 
     /// The same context, with the pumping defences kept in `pumping`.
-    pub fn with_breaker<Q: PumpingLedger>(self, pumping: Q) -> CreateContext<S, L, A, Q, R> {
-        let Self { config, sender, limiter, ledger, codes, decoy_delay, sns_trouble, .. } = self;
-        CreateContext { config, sender, limiter, ledger, pumping, codes, decoy_delay, sns_trouble }
+    pub fn with_breaker<Q: PumpingLedger>(self, pumping: Q) -> CreateContext<S, L, A, Q, R, K> {
+        let Self { config, sender, limiter, ledger, codes, look, decoy_delay, sns_trouble, .. } = self;
+        CreateContext { config, sender, limiter, ledger, pumping, codes, look, decoy_delay, sns_trouble }
     }
 
     /// The same context, drawing new codes and nonces from `codes`.
-    pub fn with_codes<Q: CodeSource>(self, codes: Q) -> CreateContext<S, L, A, P, Q> {
-        let Self { config, sender, limiter, ledger, pumping, decoy_delay, sns_trouble, .. } = self;
-        CreateContext { config, sender, limiter, ledger, pumping, codes, decoy_delay, sns_trouble }
+    pub fn with_codes<Q: CodeSource>(self, codes: Q) -> CreateContext<S, L, A, P, Q, K> {
+        let Self { config, sender, limiter, ledger, pumping, look, decoy_delay, sns_trouble, .. } = self;
+        CreateContext { config, sender, limiter, ledger, pumping, codes, look, decoy_delay, sns_trouble }
+    }
+
+    /// The same context, making step 1's reads with `look` (the stores' one read, in production).
+    pub fn with_first_look<J: FirstLook<L, A, P>>(self, look: J) -> CreateContext<S, L, A, P, R, J> {
+        let Self { config, sender, limiter, ledger, pumping, codes, decoy_delay, sns_trouble, .. } = self;
+        CreateContext { config, sender, limiter, ledger, pumping, codes, look, decoy_delay, sns_trouble }
     }
 }
 
-pub async fn handle<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R: CodeSource>(
+pub async fn handle<
+    S: SmsSender,
+    L: SendLimiter,
+    A: AnswerLedger,
+    P: PumpingLedger,
+    R: CodeSource,
+    K: FirstLook<L, A, P>,
+>(
     mut event: CreateEvent,
-    ctx: &CreateContext<S, L, A, P, R>,
+    ctx: &CreateContext<S, L, A, P, R, K>,
     at: &Invocation,
     metrics: &mut Metrics,
 ) -> Result<CreateEvent, TriggerError> {
@@ -251,9 +272,9 @@ enum Outcome {
 }
 
 /// The steps of a new code (see the module's doc), for `recipient`, its SMS `text` if it gets
-/// one. `typed` is the user name, the key of the store read an unknown user's round makes.
-async fn deliver<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R>(
-    ctx: &CreateContext<S, L, A, P, R>,
+/// one. `typed` is the user name, whose records an unknown user's round reads.
+async fn deliver<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R, K: FirstLook<L, A, P>>(
+    ctx: &CreateContext<S, L, A, P, R, K>,
     recipient: Recipient,
     typed: &str,
     key: &RoundKey,
@@ -262,34 +283,41 @@ async fn deliver<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger
     metrics: &mut Metrics,
 ) -> Result<Outcome, TriggerError> {
     let now = at.now;
-    // Step 1, at once.
-    let number = recipient.number().cloned();
-    let slot_needed = recipient.withheld_for().is_none() && recipient.takes_send_slot();
-    let (first_call, standing, has_slot) = tokio::join!(
-        at.store(ctx.limiter.first_call(key, now)),
-        async {
-            match &number {
-                Some(number) => at.store(ctx.ledger.standing(number, now)).await,
-                None => at.store(ctx.ledger.pretend(typed)).await.map(|()| Standing::NEW),
-            }
-        },
-        async {
-            match (&number, slot_needed) {
-                (Some(number), true) => at.store(ctx.limiter.has_slot(number, now)).await,
-                _ => Ok(true),
-            }
-        },
-    );
-    let (first_call, mut standing, has_slot) = (first_call?, standing?, has_slot?);
+    // Step 1, at once: the retry guard, and the look.
+    let policy = &ctx.config.breaker;
+    let whose = match recipient.number() {
+        Some(number) => Whose::Number(number),
+        None => Whose::Pretend(typed),
+    };
+    // The areas of a number that may get an SMS, if the breaker is on; an unknown user's round
+    // asks for those of what was typed, as a number's would.
+    let judged_by = match (recipient.sms_number(), whose) {
+        (Some(phone), _) => Some(phone.clone()),
+        (None, Whose::Pretend(typed)) => PhoneNumber::parse(typed).ok(),
+        (None, Whose::Number(_)) => None,
+    };
+    let areas = judged_by.filter(|_| policy.min_sends > 0).map(|number| Area::of(&number));
+    let ask = Ask {
+        whose,
+        slot: recipient.withheld_for().is_none() && recipient.takes_send_slot(),
+        areas: areas.as_ref().map(|areas| (areas, policy)),
+    };
+    let stores = Stores { limiter: &ctx.limiter, ledger: &ctx.ledger, pumping: &ctx.pumping };
+    let (first_call, seen) =
+        tokio::join!(at.store(ctx.limiter.first_call(key, now)), at.store(ctx.look.look(stores, ask, now)));
+    let (first_call, mut seen) = (first_call?, seen?);
     // An existing pool's users proved their numbers through the pool's own sign-up.
     if ctx.config.trust_pool_verified_numbers && matches!(recipient, Recipient::Real(_)) {
-        standing.established_at.get_or_insert(0);
+        seen.standing.established_at.get_or_insert(0);
+        if !ask.judges(&seen.standing, now) {
+            seen.areas = None;
+        }
     }
     if !first_call {
         return Ok(Outcome::Retry(recipient));
     }
     // Boxed: the steps' nested futures are otherwise too deep a type for the compiler's layout.
-    let outcome = Box::pin(after_step_one(ctx, recipient, standing, has_slot, text, at, metrics)).await;
+    let outcome = Box::pin(after_step_one(ctx, recipient, seen, text, at, metrics)).await;
     // Answered in time (a call cut off by the deadline has no time left for this): Cognito has its
     // answer and will not retry, so a call for the same key from now on is a new sign-in.
     if let Err(error) = at.store(ctx.limiter.release(key, now)).await {
@@ -298,17 +326,16 @@ async fn deliver<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger
     outcome
 }
 
-/// Steps 2 to 5 (see the module's doc), after step 1 said the number's `standing` and whether it
-/// `has_slot`.
-async fn after_step_one<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R>(
-    ctx: &CreateContext<S, L, A, P, R>,
+/// Steps 2 to 4 (see the module's doc), after step 1 `seen` the number's records.
+async fn after_step_one<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger, R, K>(
+    ctx: &CreateContext<S, L, A, P, R, K>,
     recipient: Recipient,
-    standing: Standing,
-    has_slot: bool,
+    seen: Seen,
     text: Option<&str>,
     at: &Invocation,
     metrics: &mut Metrics,
 ) -> Result<Outcome, TriggerError> {
+    let Seen { standing, has_slot, areas: states } = seen;
     let now = at.now;
     let after_step_one = Instant::now();
     if let Some(why) = recipient.withheld_for() {
@@ -327,25 +354,16 @@ async fn after_step_one<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: Pumpin
         return Ok(Outcome::Delivered(recipient));
     };
 
-    // Step 2: the number's areas, if a pause may hold it back.
+    // The number's areas (read in step 1, if a pause may hold it back).
     let policy = &ctx.config.breaker;
     let areas = Area::of(&phone);
-    let judged = delivery::needs_area_check(policy, &standing, now);
-    let states = if judged {
-        let [prefix, region] = &areas;
-        let (prefix, region) =
-            tokio::join!(at.store(ctx.pumping.state(prefix, now)), at.store(ctx.pumping.state(region, now)));
-        Some([prefix?, region?])
-    } else {
-        None
-    };
     if let Some(why) = states.as_ref().and_then(|states| delivery::area_refusal(policy, states, &standing, now)) {
         let why = withhold(why, metrics);
         tracing::warn!(area = %areas[usize::from(why == WithheldReason::RegionPaused)], "SMS withheld: the area is paused by the pumping breaker");
         return Ok(Outcome::Withheld(ctx.decoy(recipient.withhold(why), why, after_step_one, at).await?));
     }
 
-    // Step 3: the budgets.
+    // Step 2: the budgets.
     let new_number = !standing.is_established();
     let budgeted_prefix = match &areas[0] {
         Area::Prefix(prefix) if new_number && policy.budget_per_window > 0 => Some(prefix),
@@ -369,7 +387,7 @@ async fn after_step_one<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: Pumpin
         },
     );
     // What was taken is given back if the round does not send after all (a refusal here or in
-    // step 4, or a store that failed), so a withheld round spends no budget.
+    // step 3, or a store that failed), so a withheld round spends no budget.
     let taken = Taken {
         pool: pool.as_ref().ok().and_then(Budget::taken),
         prefix: prefix_budget.as_ref().ok().and_then(Budget::taken),
@@ -391,7 +409,7 @@ async fn after_step_one<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: Pumpin
         return Ok(Outcome::Withheld(decoy?));
     }
 
-    // Step 4: the number's own slot, last.
+    // Step 3: the number's own slot, last.
     match at.store(ctx.limiter.reserve(&phone, now)).await {
         Ok(Reservation::Granted) => {}
         Ok(Reservation::Refused) => {
@@ -408,7 +426,7 @@ async fn after_step_one<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: Pumpin
         }
     }
 
-    // Step 5: the SMS, and the count per area of a never-signed-in number, side by side; if too
+    // Step 4: the SMS, and the count per area of a never-signed-in number, side by side; if too
     // little time is left to send, the budgets go back (the number's slot stays taken: one of its
     // SMS, the safe side) and the round fails as a send that ran out of time does.
     if at.remaining() < invocation::SEND_MIN {
@@ -445,7 +463,7 @@ async fn after_step_one<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: Pumpin
     }
 }
 
-/// What step 3 made of one budget.
+/// What step 2 made of one budget.
 enum Budget<T> {
     /// Not asked: the budget is off, or not for this number.
     Off,
@@ -476,7 +494,7 @@ impl From<Option<PoolSlot>> for Budget<PoolSlot> {
     }
 }
 
-/// The budgets step 3 took for a round.
+/// The budgets step 2 took for a round.
 struct Taken<'a> {
     pool: Option<PoolSlot>,
     prefix: Option<&'a Prefix>,
@@ -485,9 +503,9 @@ struct Taken<'a> {
 impl Taken<'_> {
     /// Gives back what was taken, for a round that does not send after all. A give-back that fails
     /// is logged: that budget is one SMS short until its window ends, never over.
-    async fn give_back<S, L, A, P: PumpingLedger, R>(
+    async fn give_back<S, L, A, P: PumpingLedger, R, K>(
         &self,
-        ctx: &CreateContext<S, L, A, P, R>,
+        ctx: &CreateContext<S, L, A, P, R, K>,
         new_number: bool,
         at: &Invocation,
     ) {
@@ -515,8 +533,8 @@ impl Taken<'_> {
 /// before it), and pauses an area whose window, this send included, shows many codes and few
 /// answered. The code is on its way, so a failure to count is logged, not handed to the
 /// client. Returns the areas this send paused.
-async fn count_send<S, L, A, P: PumpingLedger, R>(
-    ctx: &CreateContext<S, L, A, P, R>,
+async fn count_send<S, L, A, P: PumpingLedger, R, K>(
+    ctx: &CreateContext<S, L, A, P, R, K>,
     areas: &[Area; 2],
     states: &[AreaState; 2],
     at: &Invocation,
@@ -527,8 +545,8 @@ async fn count_send<S, L, A, P: PumpingLedger, R>(
 }
 
 /// [`count_send`] for one area: the count, and the pause if this send trips it, side by side.
-async fn count_in_area<S, L, A, P: PumpingLedger, R>(
-    ctx: &CreateContext<S, L, A, P, R>,
+async fn count_in_area<S, L, A, P: PumpingLedger, R, K>(
+    ctx: &CreateContext<S, L, A, P, R, K>,
     area: &Area,
     state: &AreaState,
     at: &Invocation,
@@ -563,7 +581,7 @@ async fn count_in_area<S, L, A, P: PumpingLedger, R>(
     }
 }
 
-impl<S, L, A, P, R> CreateContext<S, L, A, P, R> {
+impl<S, L, A, P, R, K> CreateContext<S, L, A, P, R, K> {
     /// A withheld round's answer: after as long as a real round takes past step 1 (never past the
     /// deadline), the recipient; or, while SNS has been refusing this process's sends, the error a
     /// real send would get.
