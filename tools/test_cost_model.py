@@ -221,6 +221,15 @@ class DynamoDBCost(unittest.TestCase):
         self.assertAlmostEqual(writes, 44_000 * 2 + 48_000 * 2)  # 184,000
         self.assertAlmostEqual(reads, 44_000 * 3)  # 132,000
 
+    def test_a_batch_read_is_billed_per_key(self):
+        batched = cm.Timing(1.0, 1.0, 1.0, calls={"DynamoDB.BatchGetItem": 1, "DynamoDB.GetItem": 1})
+        bench = cm.Benchmark({**BENCH.functions, "create-auth-challenge": batched})
+        inp = cm.Inputs(read_units_per_batch_get=28)
+        _, reads = cm.dynamodb_requests(10_000, inp, bench)
+        self.assertAlmostEqual(reads, 44_000 * (28 + 1))
+        _, fewer = cm.dynamodb_requests(10_000, cm.Inputs(read_units_per_batch_get=2), bench)
+        self.assertAlmostEqual(fewer, 44_000 * (2 + 1))
+
     def test_cost_by_hand(self):
         row = cm.model(10_000, cm.Inputs(), BENCH)
         self.assertAlmostEqual(row["dynamodb_usd"], 184_000 * 0.625 / 1e6 + 132_000 * 0.125 / 1e6)  # 0.1315

@@ -15,12 +15,14 @@
 //! bench run-events [--build-dir .aws-sam/build] [--wrapper "qemu-aarch64 -L /usr/aarch64-linux-gnu"]
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use sms_otp_core::testkit::expected::subset;
+use sms_otp_core::testkit::template;
 
-use crate::fake_aws::FakeAws;
+use crate::fake_aws::{Calls, FakeAws};
 use crate::harness::{self, Answer, Launch};
 
 /// The binaries, by the folder of their events and the folder `sam build` puts them in.
@@ -59,7 +61,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     let aws = FakeAws::start().map_err(|e| format!("fake AWS endpoint: {e}"))?;
     let (mut total, mut compared, mut failures) = (0, 0, Vec::new());
+    let template = template::resolve(&template::load(), &BTreeMap::new());
     for (binary, logical_id) in FUNCTIONS {
+        let before = aws.calls();
         let bootstrap = std::path::absolute(build_dir.join(logical_id).join("bootstrap")).map_err(|e| e.to_string())?;
         if !bootstrap.exists() {
             return Err(format!("{} is missing: run sam build first", bootstrap.display()));
@@ -104,6 +108,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 Err(e) => failures.push(format!("{binary}/{name}: {e}")),
             }
         }
+        failures.extend(unallowed_calls(&template, logical_id, &aws.calls_since(&before)));
         println!(
             "{binary}: {answered} events answered, {matched} as expected ({:.1} s{})",
             started.elapsed().as_secs_f64(),
@@ -112,6 +117,23 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     println!("{total} events, {compared} compared with their expectation, {} failed", failures.len());
     if failures.is_empty() { Ok(()) } else { Err(failures.join("\n")) }
+}
+
+/// The AWS calls among `calls` (`DynamoDB.UpdateItem`, `SNS.Publish`) that `logical_id`'s role
+/// in `template` (deployed with its defaults) does not allow: the local emulator enforces no IAM,
+/// so a call the policy leaves out would first fail in AWS, as `AccessDeniedException`.
+fn unallowed_calls(template: &Value, logical_id: &str, calls: &Calls) -> Vec<String> {
+    let allowed = template::allowed_actions(template, logical_id);
+    calls
+        .keys()
+        .filter_map(|call| {
+            let (service, operation) = call.split_once('.')?;
+            let action = format!("{}:{operation}", service.to_lowercase());
+            (!allowed.contains(&action)).then(|| {
+                format!("{logical_id} called {call}, which its policy in template.yaml does not allow ({action})")
+            })
+        })
+        .collect()
 }
 
 fn base_env(aws: &FakeAws) -> Vec<(String, String)> {
@@ -211,4 +233,26 @@ pub fn sizes_table(x86: &Path, arm64: &Path, sizes: &[Sizes]) -> String {
         arm64.display(),
         rows.join("\n")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calls(names: &[&str]) -> Calls {
+        names.iter().map(|name| ((*name).to_owned(), 1)).collect()
+    }
+
+    #[test]
+    fn a_call_outside_the_function_s_policy_is_a_failure() {
+        let template = template::resolve(&template::load(), &BTreeMap::new());
+        let create = "CreateAuthChallengeFunction";
+        let made = calls(&["DynamoDB.BatchGetItem", "DynamoDB.UpdateItem", "SNS.Publish"]);
+        assert_eq!(unallowed_calls(&template, create, &made), Vec::<String>::new());
+        let refused = unallowed_calls(&template, create, &calls(&["DynamoDB.Query", "DynamoDB.UpdateItem"]));
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(refused[0].contains("dynamodb:Query"), "{refused:?}");
+        let verify = unallowed_calls(&template, "VerifyAuthChallengeFunction", &calls(&["SNS.Publish"]));
+        assert_eq!(verify.len(), 1, "verify sends no SMS: {verify:?}");
+    }
 }

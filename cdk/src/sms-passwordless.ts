@@ -208,12 +208,12 @@ export class SmsPasswordless extends Construct {
       }),
     );
     if (table) {
-      // Per round that would send: the retry guard, the number's record and SMS counts, its areas,
-      // the pool's ceiling, the prefix's budget (template.yaml says which call is which).
+      // Per round that would send: the retry guard, one read of the number's records and its
+      // areas, the pool's ceiling, the prefix's budget (template.yaml says which call is which).
       this.createAuthChallengeFunction.addToRolePolicy(
         new iam.PolicyStatement({
           sid: 'CountSmsPerNumberAndPrefix',
-          actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+          actions: ['dynamodb:UpdateItem', 'dynamodb:BatchGetItem'],
           resources: [table.tableArn],
         }),
       );

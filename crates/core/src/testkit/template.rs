@@ -144,3 +144,23 @@ fn branches(v: &Value, decided: &BTreeMap<String, bool>) -> Option<Value> {
         other => Some(other.clone()),
     }
 }
+
+/// The actions the function `logical_id` of `resolved` (a [`resolve`]d template) may take: every
+/// action of an `Allow` statement in its `Policies` (`sns:Publish`, `dynamodb:UpdateItem`).
+pub fn allowed_actions(resolved: &Value, logical_id: &str) -> std::collections::BTreeSet<String> {
+    let policies = resolved["Resources"][logical_id]["Properties"]["Policies"].as_array().cloned().unwrap_or_default();
+    let mut allowed = std::collections::BTreeSet::new();
+    for statement in policies.iter().flat_map(|p| p["Statement"].as_array().cloned().unwrap_or_default()) {
+        if statement["Effect"] != "Allow" {
+            continue;
+        }
+        match &statement["Action"] {
+            Value::String(action) => {
+                allowed.insert(action.clone());
+            }
+            Value::Array(actions) => allowed.extend(actions.iter().filter_map(Value::as_str).map(str::to_owned)),
+            _ => {}
+        }
+    }
+    allowed
+}
