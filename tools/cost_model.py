@@ -139,7 +139,7 @@ class Inputs:
         28,
         "keys of create's one BatchGetItem for a never-signed-in number, each a strongly consistent "
         "read unit, found or not: its record, its SMS counts, and each of its two areas' pause and "
-        "12 window buckets (crates/core/src/first_look/dynamodb.rs; fewer for an established one)",
+        "12 window buckets (crates/core/src/first_look/dynamodb.rs; 2 with the breaker off)",
     )
     memory_mb: int = _param(128, "MemorySize in template.yaml")
     sns_publish_ms: float = _param(

@@ -4,11 +4,12 @@
 //! counts ([`crate::pumping`]).
 //!
 //! Each store answers for itself ([`Separately`], what the in-memory stores of the tests use);
-//! the DynamoDB stores answer in one `BatchGetItem` ([`dynamodb::Batched`]). Each call to
-//! DynamoDB costs a function a fixed share of CPU time, whatever it reads, so the one read keeps
-//! a first sign-in's create inside its budget (`docs/performance.md`). It reads the areas of
-//! every number the breaker may judge before it knows whether the number is established; a
-//! separate look reads them only after, for a number that turns out to need them.
+//! the DynamoDB stores answer in one `BatchGetItem` ([`dynamodb::Batched`]): each call to
+//! DynamoDB costs a function a fixed share of CPU time, whatever it reads, and the areas no longer
+//! wait for the number's record (`docs/performance.md`). That one read asks for the areas of
+//! every number while the breaker is on, before it knows whether the number is established, and
+//! as many keys for an unknown user, so every round's read has the same shape; it fails only on
+//! what the round needs, so a throttled area never fails an established number's look.
 
 #[cfg(feature = "aws")]
 pub mod dynamodb;
@@ -37,14 +38,15 @@ pub struct Ask<'a> {
     pub whose: Whose<'a>,
     /// Whether the number's SMS slot matters (a round that would send an SMS).
     pub slot: bool,
-    /// The number's areas, when the breaker may judge it, and the breaker's figures.
-    pub areas: Option<(&'a [Area; 2], &'a BreakerPolicy)>,
+    /// The breaker's figures, when it may judge numbers (on, and the pool's numbers not all
+    /// trusted as established).
+    pub breaker: Option<&'a BreakerPolicy>,
 }
 
 impl Ask<'_> {
     /// Whether the areas judge a number of `standing` at `now` ([`delivery::needs_area_check`]).
     pub fn judges(&self, standing: &Standing, now: u64) -> bool {
-        self.areas.is_some_and(|(_, policy)| delivery::needs_area_check(policy, standing, now))
+        self.breaker.is_some_and(|policy| delivery::needs_area_check(policy, standing, now))
     }
 }
 
@@ -93,13 +95,14 @@ impl<L: SendLimiter, A: AnswerLedger, P: PumpingLedger> FirstLook<L, A, P> for S
             if ask.slot { stores.limiter.has_slot(number, now).await } else { Ok(true) }
         });
         let (standing, has_slot) = (standing?, has_slot?);
-        let areas = match ask.areas {
-            Some(([prefix, region], _)) if ask.judges(&standing, now) => {
+        let areas = match ask.judges(&standing, now) {
+            true => {
+                let [prefix, region] = Area::of(number);
                 let (prefix, region) =
-                    tokio::join!(stores.pumping.state(prefix, now), stores.pumping.state(region, now));
+                    tokio::join!(stores.pumping.state(&prefix, now), stores.pumping.state(&region, now));
                 Some([prefix?, region?])
             }
-            _ => None,
+            false => None,
         };
         Ok(Seen { standing, has_slot, areas })
     }

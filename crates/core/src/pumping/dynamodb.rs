@@ -169,7 +169,7 @@ fn random_shard() -> u32 {
 
 impl PumpingLedger for DynamoDbPumpingLedger {
     async fn state(&self, area: &Area, now: u64) -> Result<AreaState, LimitError> {
-        let items = self.table.get_many(&self.state_keys(area, now), &STATE_ATTRIBUTES).await?;
+        let items = self.table.get_many(&self.state_keys(area, now), &STATE_ATTRIBUTES).await?.all()?;
         Ok(self.state_in(area, &items, now))
     }
 

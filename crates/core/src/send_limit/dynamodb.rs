@@ -81,8 +81,8 @@ impl Table {
 pub type Key = (String, u64);
 
 /// Requests [`Table::get_many`] makes at most for one read, the first included: DynamoDB may
-/// answer a `BatchGetItem` with part of the items and the rest as `UnprocessedKeys` (throttled,
-/// or an internal failure), to be asked again after a backoff.
+/// answer a `BatchGetItem` with part of the items and the rest as `UnprocessedKeys` (a throttled
+/// partition, or an internal failure), to be asked again after a backoff.
 pub const BATCH_REQUESTS: u32 = 3;
 
 /// The wait before asking again for keys left unprocessed, doubled each time.
@@ -92,12 +92,15 @@ impl Table {
     /// The items at `keys` (at most 100 different ones, DynamoDB's limit for one request), with only
     /// `attributes` and their key, strongly consistent, in one `BatchGetItem` (see
     /// <https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html>).
-    /// A key with no item is absent from the answer. Keys left unprocessed are asked again after
-    /// a short backoff, [`BATCH_REQUESTS`] requests in all; keys still unread then fail the read
-    /// (closed, as any other failed read), since a count read as missing would read as zero.
-    pub async fn get_many(&self, keys: &[Key], attributes: &[&str]) -> Result<HashMap<Key, Item>, LimitError> {
+    /// A key with no item is absent from [`Read::items`]. Keys left unprocessed are asked again
+    /// after a short backoff, [`BATCH_REQUESTS`] requests in all; those still unread then are in
+    /// [`Read::unread`], for the caller to fail on if it needs them ([`Read::all`]): a count
+    /// read as missing would read as zero.
+    pub async fn get_many(&self, keys: &[Key], attributes: &[&str]) -> Result<Read, LimitError> {
+        let attributes: BTreeSet<&str> =
+            attributes.iter().copied().filter(|name| !["phone", "day"].contains(name)).collect();
         let names: HashMap<String, String> = ["phone", "day"]
-            .iter()
+            .into_iter()
             .chain(attributes)
             .enumerate()
             .map(|(i, name)| (format!("#a{i}"), (*name).to_owned()))
@@ -131,9 +134,10 @@ impl Table {
                 .map_err(|e| LimitError::from(aws::classify(&e)))?;
             let mut output = output;
             for item in output.responses.as_mut().and_then(|r| r.remove(self.name())).unwrap_or_default() {
-                if let Some(key) = key_of(&item) {
-                    found.insert(key, item);
-                }
+                // Every item comes back with its key (projected above): one without is no answer
+                // this code can trust.
+                let key = key_of(&item).ok_or_else(|| LimitError::Refused { code: "UnreadableKey".into() })?;
+                found.insert(key, item);
             }
             wanted = output
                 .unprocessed_keys
@@ -141,7 +145,7 @@ impl Table {
                 .map(|left| left.keys)
                 .unwrap_or_default();
             if wanted.is_empty() {
-                return Ok(found);
+                return Ok(Read { items: found, unread: BTreeSet::new() });
             }
             if request < BATCH_REQUESTS {
                 tokio::time::sleep(backoff).await;
@@ -149,7 +153,32 @@ impl Table {
             }
         }
         tracing::warn!(unread = wanted.len(), "DynamoDB left keys unprocessed after {BATCH_REQUESTS} requests");
-        Err(LimitError::Refused { code: "UnprocessedKeys".into() })
+        let unread = wanted.iter().filter_map(key_of).collect();
+        Ok(Read { items: found, unread })
+    }
+}
+
+/// What [`Table::get_many`] read.
+#[derive(Debug, Default)]
+pub struct Read {
+    /// The items found, by key.
+    pub items: HashMap<Key, Item>,
+    /// The keys DynamoDB left unprocessed, request after request.
+    pub unread: BTreeSet<Key>,
+}
+
+impl Read {
+    /// Whether every one of `keys` was read (found or not).
+    pub fn has_read<'a>(&self, mut keys: impl Iterator<Item = &'a Key>) -> bool {
+        keys.all(|key| !self.unread.contains(key))
+    }
+
+    /// The items, if every key asked for was read; else the read fails (closed).
+    pub fn all(self) -> Result<HashMap<Key, Item>, LimitError> {
+        match self.unread.is_empty() {
+            true => Ok(self.items),
+            false => Err(LimitError::Refused { code: "UnprocessedKeys".into() }),
+        }
     }
 }
 
@@ -539,7 +568,7 @@ mod tests {
         });
         let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]));
         let keys = [("a".to_owned(), 1), ("b".to_owned(), 0), ("a".to_owned(), 1), ("c".to_owned(), 7)];
-        let items = table.get_many(&keys, &["sends", "h13"]).await.expect("read");
+        let items = table.get_many(&keys, &["sends", "h13", "sends", "day"]).await.expect("read").all().expect("all");
         assert_eq!(items.len(), 2, "a key with no item is absent");
         assert_eq!(items[&("a".to_owned(), 1)]["sends"], n("3"));
         assert!(items.contains_key(&("b".to_owned(), 0)));
@@ -559,6 +588,7 @@ mod tests {
         projected.sort_unstable();
         assert_eq!(projected, ["day", "h13", "phone", "sends"]);
         assert_eq!(names.len(), projected.len(), "DynamoDB refuses a name the expression does not use");
+        // ... and two paths to one attribute ("overlap"): each once, the key's included.
     }
 
     #[tokio::test(start_paused = true)]
@@ -588,7 +618,8 @@ mod tests {
             .output(|| BatchGetItemOutput::builder().responses(TABLE, vec![item("b", 1, &[("sends", n("2"))])]).build())
             .build();
         let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]));
-        let items = table.get_many(&[("a".into(), 1), ("b".into(), 1)], &["sends"]).await.expect("read");
+        let items =
+            table.get_many(&[("a".into(), 1), ("b".into(), 1)], &["sends"]).await.expect("read").all().expect("all");
         assert_eq!(
             (items[&("a".to_owned(), 1)]["sends"].clone(), items[&("b".to_owned(), 1)]["sends"].clone()),
             (n("1"), n("2"))
@@ -597,7 +628,7 @@ mod tests {
         assert_eq!(requests.len(), 2);
         assert_eq!(keys_of(&requests[1]), [("b".to_owned(), 1)], "only what was left");
 
-        // Never processed: the read fails (closed) after its requests.
+        // Never processed: unread after its requests, which fails a read that needs it.
         let (seen, record) = mocked::recorder::<BatchGetItemInput>();
         let rule = mock!(aws_sdk_dynamodb::Client::batch_get_item)
             .match_requests(record)
@@ -606,8 +637,9 @@ mod tests {
             .repeatedly()
             .build();
         let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]));
-        let read = table.get_many(&[("a".into(), 1)], &["sends"]).await;
-        assert_eq!(read, Err(LimitError::Refused { code: "UnprocessedKeys".into() }));
+        let read = table.get_many(&[("a".into(), 1)], &["sends"]).await.expect("read");
+        assert_eq!(read.unread, BTreeSet::from([("a".to_owned(), 1)]));
+        assert_eq!(read.all().map(|items| items.len()), Err(LimitError::Refused { code: "UnprocessedKeys".into() }));
         assert_eq!(mocked::taken(&seen).len(), BATCH_REQUESTS as usize);
     }
 

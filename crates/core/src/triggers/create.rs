@@ -52,7 +52,6 @@ use crate::invocation::{self, Invocation};
 use crate::lockout::{AnswerLedger, NoLockout};
 use crate::message;
 use crate::metrics::{Metric, Metrics};
-use crate::phone::PhoneNumber;
 use crate::pumping::{Area, AreaState, NoBreaker, PoolSlot, Prefix, PumpingLedger, WindowCounts};
 use crate::send_limit::{NoLimit, Reservation, RoundKey, SendLimiter};
 use crate::sms::{SendError, SmsSender};
@@ -289,29 +288,22 @@ async fn deliver<S: SmsSender, L: SendLimiter, A: AnswerLedger, P: PumpingLedger
         Some(number) => Whose::Number(number),
         None => Whose::Pretend(typed),
     };
-    // The areas of a number that may get an SMS, if the breaker is on; an unknown user's round
-    // asks for those of what was typed, as a number's would.
-    let judged_by = match (recipient.sms_number(), whose) {
-        (Some(phone), _) => Some(phone.clone()),
-        (None, Whose::Pretend(typed)) => PhoneNumber::parse(typed).ok(),
-        (None, Whose::Number(_)) => None,
-    };
-    let areas = judged_by.filter(|_| policy.min_sends > 0).map(|number| Area::of(&number));
+    // Every round asks for the same records, whatever it turns out to be (a number's areas while
+    // the breaker may judge any number), so its answer takes as long for an unknown user.
+    let trusted = ctx.config.trust_pool_verified_numbers;
     let ask = Ask {
         whose,
         slot: recipient.withheld_for().is_none() && recipient.takes_send_slot(),
-        areas: areas.as_ref().map(|areas| (areas, policy)),
+        breaker: (policy.min_sends > 0 && !trusted).then_some(policy),
     };
     let stores = Stores { limiter: &ctx.limiter, ledger: &ctx.ledger, pumping: &ctx.pumping };
     let (first_call, seen) =
         tokio::join!(at.store(ctx.limiter.first_call(key, now)), at.store(ctx.look.look(stores, ask, now)));
     let (first_call, mut seen) = (first_call?, seen?);
-    // An existing pool's users proved their numbers through the pool's own sign-up.
-    if ctx.config.trust_pool_verified_numbers && matches!(recipient, Recipient::Real(_)) {
+    // An existing pool's users proved their numbers through the pool's own sign-up (so no area
+    // judges them: the look did not read any).
+    if trusted && matches!(recipient, Recipient::Real(_)) {
         seen.standing.established_at.get_or_insert(0);
-        if !ask.judges(&seen.standing, now) {
-            seen.areas = None;
-        }
     }
     if !first_call {
         return Ok(Outcome::Retry(recipient));
@@ -760,6 +752,65 @@ mod decoy_tests {
             assert!(matches!(refused, Err(TriggerError::Random)), "{refused:?}");
         }
         assert!(broken.sender.sent().is_empty(), "no code, no SMS");
+    }
+
+    /// Through the DynamoDB stores and their one read: a registered number's round and an
+    /// unknown user's round for the same number ask for the same records, so the read takes as
+    /// long (what tells them apart has to come after it, where the decoy's wait covers it).
+    #[cfg(feature = "aws")]
+    #[tokio::test(start_paused = true)]
+    async fn a_registered_and_an_unknown_user_s_round_make_the_same_read() {
+        use aws_sdk_dynamodb::operation::batch_get_item::{BatchGetItemInput, BatchGetItemOutput};
+        use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
+        use aws_smithy_mocks::{RuleMode, mock};
+
+        use crate::aws::mocked::{self, recorder, taken};
+        use crate::first_look::dynamodb::Batched;
+        use crate::lockout::dynamodb::DynamoDbLockout;
+        use crate::pumping::dynamodb::DynamoDbPumpingLedger;
+        use crate::send_limit::dynamodb::{DynamoDbLimiter, Table, sdk_config};
+
+        let (seen, record) = recorder::<BatchGetItemInput>();
+        let reads = mock!(aws_sdk_dynamodb::Client::batch_get_item)
+            .match_requests(record)
+            .sequence()
+            .output(|| BatchGetItemOutput::builder().build())
+            .repeatedly()
+            .build();
+        let writes = mock!(aws_sdk_dynamodb::Client::update_item)
+            .sequence()
+            .output(|| UpdateItemOutput::builder().build())
+            .repeatedly()
+            .build();
+        let table = Table::with_client(
+            "t".into(),
+            mocked::dynamodb_with(&sdk_config(), RuleMode::MatchAny, &[&reads, &writes]),
+        );
+        let config = Config::default();
+        assert!(config.breaker.min_sends > 0, "the breaker is on by default");
+        let ctx = CreateContext::with_decoy_delay(config.clone(), RecordingSender::new(), Duration::ZERO)
+            .with_send_limit(DynamoDbLimiter::new(table.clone(), config.per_number))
+            .with_lockout(DynamoDbLockout::new(table.clone(), config.lockout))
+            .with_breaker(DynamoDbPumpingLedger::new(table.clone(), config.breaker, config.pool_ceiling))
+            .with_first_look(Batched::new(table));
+        for unknown in [false, true] {
+            handle(event(unknown), &ctx, &Invocation::at(1_763_700_000), &mut Metrics::default())
+                .await
+                .expect("a round");
+        }
+        assert_eq!(ctx.sender.sent().len(), 1, "the registered number's code");
+        let asked = |request: &BatchGetItemInput| request.request_items().expect("items")["t"].clone();
+        let requests = taken(&seen);
+        assert_eq!(requests.len(), 2, "one read per round");
+        let (registered, unknown) = (asked(&requests[0]), asked(&requests[1]));
+        assert_eq!(registered.keys().len(), 28);
+        let sorted = |keys: &[std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>]| {
+            let mut keys: Vec<String> = keys.iter().map(|k| format!("{:?} {:?}", k["phone"], k["day"])).collect();
+            keys.sort();
+            keys
+        };
+        assert_eq!(sorted(registered.keys()), sorted(unknown.keys()));
+        assert_eq!(registered.projection_expression(), unknown.projection_expression());
     }
 
     /// The one rule, reason by reason: a round whose code did not go out is won by no answer,
