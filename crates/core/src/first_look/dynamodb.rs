@@ -105,6 +105,15 @@ mod tests {
     use crate::phone::PhoneNumber;
     use crate::pumping::dynamodb::PAUSE_DAY;
     use crate::pumping::{AreaState, BreakerPolicy, PoolCeiling, WindowCounts};
+
+    /// The three DynamoDB stores on `table`.
+    fn stores_on(table: &Table) -> DynamoDbStores {
+        (
+            DynamoDbLimiter::new(table.clone(), PerNumberLimits { per_hour: 5, per_day: 10 }),
+            DynamoDbLockout::new(table.clone(), LockoutPolicy { max_failed_answers: 3, lockout_seconds: 3_600 }),
+            DynamoDbPumpingLedger::new(table.clone(), POLICY, PoolCeiling { per_hour: 0, new_numbers_per_hour: 0 }),
+        )
+    }
     use crate::send_limit::PerNumberLimits;
     use crate::send_limit::dynamodb::sdk_config;
 
@@ -114,13 +123,7 @@ mod tests {
     const DAY: u64 = 20_413;
     /// With 5-minute buckets: NOW / 300 + 1.
     const BUCKET: u64 = 5_879_101;
-    const POLICY: BreakerPolicy = BreakerPolicy {
-        min_sends: 20,
-        min_conversion_percent: 10,
-        pause_seconds: 1_800,
-        window_seconds: 3_600,
-        budget_per_window: 0,
-    };
+    const POLICY: BreakerPolicy = crate::testkit::pumping::EXAMPLE_POLICY;
     const TO: &str = "+18765550100";
 
     fn item(phone: &str, day: u64, attributes: &[(&str, AttributeValue)]) -> Item {
@@ -144,16 +147,7 @@ mod tests {
             .repeatedly()
             .build();
         let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]));
-        let stores = (
-            DynamoDbLimiter::new(table.clone(), PerNumberLimits { per_hour: 5, per_day: 10 }),
-            DynamoDbLockout::new(table.clone(), LockoutPolicy { max_failed_answers: 3, lockout_seconds: 3_600 }),
-            DynamoDbPumpingLedger::new(
-                table.clone(),
-                POLICY,
-                PoolCeiling { per_hour: 1_000, new_numbers_per_hour: 200 },
-            ),
-        );
-        (Batched::new(table), stores, seen)
+        (Batched::new(table.clone()), stores_on(&table), seen)
     }
 
     fn keys(request: &BatchGetItemInput) -> Vec<(String, u64)> {
@@ -282,12 +276,7 @@ mod tests {
             .repeatedly()
             .build();
         let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]));
-        let stores = (
-            DynamoDbLimiter::new(table.clone(), PerNumberLimits { per_hour: 5, per_day: 10 }),
-            DynamoDbLockout::new(table.clone(), LockoutPolicy { max_failed_answers: 3, lockout_seconds: 3_600 }),
-            DynamoDbPumpingLedger::new(table.clone(), POLICY, PoolCeiling { per_hour: 0, new_numbers_per_hour: 0 }),
-        );
-        (Batched::new(table), stores)
+        (Batched::new(table.clone()), stores_on(&table))
     }
 
     #[tokio::test(start_paused = true)]
@@ -318,10 +307,7 @@ mod tests {
             .http_status(400, mocked::dynamodb_error("AccessDeniedException"))
             .build();
         let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]));
-        let limiter = DynamoDbLimiter::new(table.clone(), PerNumberLimits { per_hour: 5, per_day: 10 });
-        let ledger = DynamoDbLockout::new(table.clone(), LockoutPolicy { max_failed_answers: 3, lockout_seconds: 60 });
-        let pumping =
-            DynamoDbPumpingLedger::new(table.clone(), POLICY, PoolCeiling { per_hour: 0, new_numbers_per_hour: 0 });
+        let (limiter, ledger, pumping) = stores_on(&table);
         let number = PhoneNumber::parse(TO).expect("a number");
         let ask = Ask { whose: Whose::Number(&number), slot: true, breaker: None };
         let stores = Stores { limiter: &limiter, ledger: &ledger, pumping: &pumping };
