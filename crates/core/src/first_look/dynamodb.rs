@@ -68,10 +68,7 @@ impl FirstLook<DynamoDbLimiter, DynamoDbLockout, DynamoDbPumpingLedger> for Batc
             attributes.extend(STATE_ATTRIBUTES);
         }
         let read = self.table.get_many(&keys, &attributes).await?;
-        let unread = || LimitError::Refused { code: "UnprocessedKeys".into() };
-        if !read.has_read(needed.iter()) {
-            return Err(unread());
-        }
+        read.require(needed.iter())?;
         let Read { items, .. } = &read;
 
         if let Whose::Pretend(_) = ask.whose {
@@ -81,9 +78,7 @@ impl FirstLook<DynamoDbLimiter, DynamoDbLockout, DynamoDbPumpingLedger> for Batc
         let has_slot = !ask.slot || stores.limiter.slot_left(items.get(&day), now);
         let areas = match areas {
             Some(areas) if ask.judges(&standing, now) => {
-                if !read.has_read(area_keys.iter()) {
-                    return Err(unread());
-                }
+                read.require(area_keys.iter())?;
                 Some(areas.each_ref().map(|area| stores.pumping.state_in(area, items, now)))
             }
             _ => None,
@@ -105,15 +100,6 @@ mod tests {
     use crate::phone::PhoneNumber;
     use crate::pumping::dynamodb::PAUSE_DAY;
     use crate::pumping::{AreaState, BreakerPolicy, PoolCeiling, WindowCounts};
-
-    /// The three DynamoDB stores on `table`.
-    fn stores_on(table: &Table) -> DynamoDbStores {
-        (
-            DynamoDbLimiter::new(table.clone(), PerNumberLimits { per_hour: 5, per_day: 10 }),
-            DynamoDbLockout::new(table.clone(), LockoutPolicy { max_failed_answers: 3, lockout_seconds: 3_600 }),
-            DynamoDbPumpingLedger::new(table.clone(), POLICY, PoolCeiling { per_hour: 0, new_numbers_per_hour: 0 }),
-        )
-    }
     use crate::send_limit::PerNumberLimits;
     use crate::send_limit::dynamodb::sdk_config;
 
@@ -135,6 +121,15 @@ mod tests {
 
     type DynamoDbStores = (DynamoDbLimiter, DynamoDbLockout, DynamoDbPumpingLedger);
     type Requests = std::sync::Arc<std::sync::Mutex<Vec<BatchGetItemInput>>>;
+
+    /// The three DynamoDB stores on `table`.
+    fn stores_on(table: &Table) -> DynamoDbStores {
+        (
+            DynamoDbLimiter::new(table.clone(), PerNumberLimits { per_hour: 5, per_day: 10 }),
+            DynamoDbLockout::new(table.clone(), LockoutPolicy { max_failed_answers: 3, lockout_seconds: 3_600 }),
+            DynamoDbPumpingLedger::new(table.clone(), POLICY, PoolCeiling { per_hour: 0, new_numbers_per_hour: 0 }),
+        )
+    }
 
     /// The look and the three stores on one table whose one `BatchGetItem` answers `items`, and
     /// the requests it got.

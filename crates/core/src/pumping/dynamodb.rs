@@ -6,8 +6,8 @@
 //!   ([`BreakerPolicy::bucket`]) that bucket's `sends` and `correct`, added to with one `ADD`
 //!   each (no read-modify-write). An area's state is one strongly consistent `BatchGetItem` of
 //!   its pause and the window's twelve buckets (with the number's own records, in create: see
-//!   [`crate::first_look`]). Setting a pause is one conditional write that succeeds only if the area is not
-//!   paused already, so a trip is counted once.
+//!   [`crate::first_look`]). Setting a pause is one conditional write that succeeds only if the
+//!   area is not paused already, so a trip is counted once.
 //! - `phone` = `budget:+1876`, `day` = the budget's fixed window: `sends`, added to only below the
 //!   budget, in one conditional write.
 //! - `phone` = `pool#0` to `pool#9` ([`POOL_SHARDS`]), `day` = the clock hour: `all` and `new`

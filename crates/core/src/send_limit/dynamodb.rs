@@ -125,14 +125,13 @@ impl Table {
                 .set_expression_attribute_names(Some(names.clone()))
                 .build()
                 .map_err(|e| LimitError::Refused { code: format!("BatchGetItem: {e}") })?;
-            let output = self
+            let mut output = self
                 .client()
                 .batch_get_item()
                 .request_items(self.name(), ask)
                 .send()
                 .await
                 .map_err(|e| LimitError::from(aws::classify(&e)))?;
-            let mut output = output;
             for item in output.responses.as_mut().and_then(|r| r.remove(self.name())).unwrap_or_default() {
                 // Every item comes back with its key (projected above): one without is no answer
                 // this code can trust.
@@ -168,17 +167,18 @@ pub struct Read {
 }
 
 impl Read {
-    /// Whether every one of `keys` was read (found or not).
-    pub fn has_read<'a>(&self, mut keys: impl Iterator<Item = &'a Key>) -> bool {
-        keys.all(|key| !self.unread.contains(key))
-    }
-
-    /// The items, if every key asked for was read; else the read fails (closed).
-    pub fn all(self) -> Result<HashMap<Key, Item>, LimitError> {
-        match self.unread.is_empty() {
-            true => Ok(self.items),
+    /// Whether every one of `keys` was read (found or not); if not, the read fails (closed).
+    pub fn require<'a>(&self, mut keys: impl Iterator<Item = &'a Key>) -> Result<(), LimitError> {
+        match keys.all(|key| !self.unread.contains(key)) {
+            true => Ok(()),
             false => Err(LimitError::Refused { code: "UnprocessedKeys".into() }),
         }
+    }
+
+    /// The items, if every key asked for was read ([`Read::require`]).
+    pub fn all(self) -> Result<HashMap<Key, Item>, LimitError> {
+        self.require(self.unread.iter())?;
+        Ok(self.items)
     }
 }
 
