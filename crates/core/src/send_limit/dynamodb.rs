@@ -152,7 +152,9 @@ impl Table {
             }
         }
         tracing::warn!(unread = wanted.len(), "DynamoDB left keys unprocessed after {BATCH_REQUESTS} requests");
-        let unread = wanted.iter().filter_map(key_of).collect();
+        // A key that cannot be read back could be any key: the read fails (closed).
+        let unread = wanted.iter().map(key_of).collect::<Option<_>>();
+        let unread = unread.ok_or_else(|| LimitError::Refused { code: "UnreadableKey".into() })?;
         Ok(Read { items: found, unread })
     }
 }
@@ -641,6 +643,20 @@ mod tests {
         assert_eq!(read.unread, BTreeSet::from([("a".to_owned(), 1)]));
         assert_eq!(read.all().map(|items| items.len()), Err(LimitError::Refused { code: "UnprocessedKeys".into() }));
         assert_eq!(mocked::taken(&seen).len(), BATCH_REQUESTS as usize);
+
+        // A key left unprocessed that cannot be read back: the whole read fails.
+        let rule = mock!(aws_sdk_dynamodb::Client::batch_get_item)
+            .sequence()
+            .output(|| {
+                let odd = mocked::map(&[("phone", AttributeValue::S("a".into()))]);
+                let left = KeysAndAttributes::builder().set_keys(Some(vec![odd])).build().expect("keys");
+                BatchGetItemOutput::builder().unprocessed_keys(TABLE, left).build()
+            })
+            .repeatedly()
+            .build();
+        let table = Table::with_client(TABLE.into(), mocked::dynamodb(&sdk_config(), mocked::mock_http(), &[&rule]));
+        let read = table.get_many(&[("a".into(), 1)], &["sends"]).await.map(|read| read.unread);
+        assert_eq!(read, Err(LimitError::Refused { code: "UnreadableKey".into() }));
     }
 
     #[tokio::test]
